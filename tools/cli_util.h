@@ -1,0 +1,39 @@
+// Shared helpers for the CLI subcommands: the exception type that carries an exit code, and the
+// conversion from library Status to it.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "reel/format/status.h"
+
+namespace reel::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitBadInput = 2;
+
+class CliError : public std::runtime_error {
+ public:
+  CliError(int exit_code, const std::string& message)
+      : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+// Bad input (corruption, not found, out of range, invalid argument, unsupported) exits 2;
+// everything else (I/O, busy, internal) exits 1.
+int exit_code_for(const Status& status);
+
+// Throws CliError when `status` is not ok, prefixing `context` when given.
+void throw_if_error(const Status& status, std::string_view context = {});
+
+template <class T>
+T value_or_throw(Result<T> result, std::string_view context = {}) {
+  throw_if_error(result.status(), context);
+  return std::move(result).value();
+}
+
+}  // namespace reel::cli

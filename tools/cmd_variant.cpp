@@ -1,0 +1,9 @@
+#include "commands.h"
+
+namespace reel::cli {
+
+void register_variant(CLI::App& app) {
+  app.add_subcommand("variant", "Encode/decode Godot Variants (binary <-> text form)");
+}
+
+}  // namespace reel::cli
