@@ -7,5 +7,9 @@
 namespace reel::cli {
 
 void register_variant(CLI::App& app);
+void register_bench(CLI::App& app);
+
+// `reel bench` subcommands, one file each (bench_<name>.cpp).
+void register_bench_variant(CLI::App& bench);
 
 }  // namespace reel::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run `reel COMMAND --help` for a command's options and examples.");
   reel::cli::register_variant(app);
+  reel::cli::register_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,63 @@
+// Godot's binary Variant serialization (var_to_bytes / bytes_to_var), byte-identical.
+// Specification: shared/docs/godot-variant-binary.md; Reel's use of it: format/FORMAT.md.
+//
+// Encoding appends to a caller-owned buffer (no allocation beyond its growth). Decoding is safe on
+// hostile bytes: every length is checked against the bytes left, nesting is limited, the total
+// memory a decode may allocate is capped relative to the input size, and full objects are refused
+// unless allowed. Errors name the byte offset and the reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "reel/format/status.h"
+#include "reel/format/variant.h"
+
+namespace reel {
+
+// Which engine's byte layout to speak. Persisted in session metadata: never renumber.
+enum class GodotDialect : uint8_t {
+  kGodot4 = 4,  // Godot 4.3+ layout (typed arrays 4.3, typed dictionaries 4.4, PackedVector4Array)
+  kGodot3 = 3,  // Godot 3.x (3.2.3 verified): other type ids, RID without payload, Object quirks
+};
+
+struct EncodeOptions {
+  GodotDialect dialect = GodotDialect::kGodot4;
+  // var_to_bytes_with_objects: write FullObject payloads. When false an Object with a `full`
+  // payload is written as its instance id, as var_to_bytes does.
+  bool full_objects = false;
+};
+
+struct DecodeOptions {
+  GodotDialect dialect = GodotDialect::kGodot4;
+  // bytes_to_var_with_objects. When false a full-object payload anywhere is an error, as in Godot.
+  bool allow_objects = false;
+  // Nesting limit for Arrays/Dictionaries/Objects (Godot's MAX_RECURSION_DEPTH is 1024).
+  int max_depth = 1024;
+  // Cap on the memory one decode may allocate, as a multiple of the input size plus a constant.
+  // The model's overhead per encoded byte is bounded (a 4-byte NIL element becomes a ~72-byte
+  // Variant), so a legitimate buffer never reaches it; a hostile count cannot allocate beyond it.
+  size_t max_alloc_factor = 32;
+  size_t max_alloc_base = 1 << 20;
+};
+
+// Appends the encoding of `value` to `out`. Fails (kInvalidArgument) only for values the dialect
+// cannot express (e.g. Vector4 in Godot 3, a string with invalid UTF-8 is still written verbatim).
+[[nodiscard]] Status encode_variant(const Variant& value, std::vector<uint8_t>& out,
+                                    const EncodeOptions& options = {});
+// Convenience: a fresh buffer.
+[[nodiscard]] Result<std::vector<uint8_t>> encode_to_bytes(const Variant& value,
+                                                           const EncodeOptions& options = {});
+
+struct Decoded {
+  Variant value;
+  size_t bytes_read = 0;  // trailing bytes are allowed, as in Godot
+};
+// Decodes one Variant from the start of `bytes`. On error the Status message has the form
+// "at byte OFFSET: <what> (<type/field>, need N bytes, have M)".
+[[nodiscard]] Result<Decoded> decode_variant(std::span<const uint8_t> bytes,
+                                             const DecodeOptions& options = {});
+
+}  // namespace reel

@@ -1,0 +1,11 @@
+#include "commands.h"
+
+namespace reel::cli {
+
+void register_bench(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks that print a table of figures");
+  bench->require_subcommand(1);
+  register_bench_variant(*bench);
+}
+
+}  // namespace reel::cli
