@@ -37,14 +37,19 @@ struct DecodeOptions {
   // Nesting limit for Arrays/Dictionaries/Objects (Godot's MAX_RECURSION_DEPTH is 1024).
   int max_depth = 1024;
   // Cap on the memory one decode may allocate, as a multiple of the input size plus a constant.
-  // The model's overhead per encoded byte is bounded (a 4-byte NIL element becomes a ~72-byte
-  // Variant), so a legitimate buffer never reaches it; a hostile count cannot allocate beyond it.
-  size_t max_alloc_factor = 32;
+  // The model's overhead per encoded byte is bounded (a 4-byte NIL element becomes a 152-byte
+  // Variant, 38x), so a legitimate buffer never reaches it; a hostile count cannot allocate beyond
+  // it. What is charged: container slots, string bytes and packed-array storage.
+  size_t max_alloc_factor = 64;
   size_t max_alloc_base = 1 << 20;
 };
 
 // Appends the encoding of `value` to `out`. Fails (kInvalidArgument) only for values the dialect
-// cannot express (e.g. Vector4 in Godot 3, a string with invalid UTF-8 is still written verbatim).
+// cannot express (e.g. Vector4 or a typed Array in Godot 3) or nesting deeper than 1024; a string
+// with invalid UTF-8 is still written verbatim. On failure `out` keeps its original size.
+// Conventions (as Godot): a null Object (instance_id 0, no full payload) is NIL in Godot 4; an
+// Object without a full payload is written as its id even when full_objects is set; a
+// ContainerType of kBuiltin NIL is untyped; kClassName/kScript ignore `builtin`.
 [[nodiscard]] Status encode_variant(const Variant& value, std::vector<uint8_t>& out,
                                     const EncodeOptions& options = {});
 // Convenience: a fresh buffer.
@@ -56,7 +61,11 @@ struct Decoded {
   size_t bytes_read = 0;  // trailing bytes are allowed, as in Godot
 };
 // Decodes one Variant from the start of `bytes`. On error the Status message has the form
-// "at byte OFFSET: <what> (<type/field>, need N bytes, have M)".
+// "at byte OFFSET: <what> (<type/field>, need N bytes, have M)". Codes: kCorruption for malformed
+// or over-budget input; kUnsupported for double-precision real_t payloads and for full objects
+// when allow_objects is off. Decoded class/script typed containers have builtin = Type::OBJECT;
+// with allow_objects off they become kClassName "EncodedObjectAsID", as in Godot. A full object
+// with an empty class name, and an object id 0, decode to the null Object {instance_id 0}.
 [[nodiscard]] Result<Decoded> decode_variant(std::span<const uint8_t> bytes,
                                              const DecodeOptions& options = {});
 

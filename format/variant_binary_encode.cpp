@@ -1,0 +1,386 @@
+// Godot Variant binary encoder (var_to_bytes / var2bytes). Byte layout: see
+// shared/docs/godot-variant-binary.md sections 3-8; dialect differences: section 10.
+#include <cmath>
+#include <limits>
+
+#include "reel/format/variant_binary.h"
+#include "variant_binary_internal.h"
+
+namespace reel {
+namespace {
+
+using namespace binary_internal;
+
+class Encoder {
+ public:
+  Encoder(std::vector<uint8_t>& out, const EncodeOptions& options)
+      : out_(out),
+        full_objects_(options.full_objects),
+        godot3_(options.dialect == GodotDialect::kGodot3) {}
+
+  Status encode(const Variant& v, int depth);
+
+ private:
+  uint8_t* grow(size_t n) {
+    const size_t old = out_.size();
+    out_.resize(old + n);
+    return out_.data() + old;
+  }
+  void put_u32(uint32_t v) { store_le(grow(4), v); }
+  void put_u64(uint64_t v) { store_le(grow(8), v); }
+  void put_zeros(size_t n) { out_.insert(out_.end(), n, uint8_t{0}); }
+  // Appends `bytes` bytes of `Width`-byte little-endian words (bulk copy on little-endian hosts).
+  template <size_t Width>
+  void put_words(const void* p, size_t bytes) {
+    if (bytes == 0) return;
+    const auto* b = static_cast<const uint8_t*>(p);
+    const size_t old = out_.size();
+    out_.insert(out_.end(), b, b + bytes);
+    to_or_from_le_words<Width>(out_.data() + old, bytes);
+  }
+  template <class T>
+  void put_struct(const T& v) {
+    static_assert(kIsWordStruct<T>);
+    put_words<4>(&v, sizeof v);
+  }
+  // gstr: u32 byte length, the bytes, zero padding to 4.
+  void put_gstr(std::string_view s) {
+    put_u32(static_cast<uint32_t>(s.size()));
+    put_words<1>(s.data(), s.size());
+    put_zeros(pad4(s.size()));
+  }
+
+  Status put_header(Type type, uint32_t flags);
+  Status check_length(size_t n, std::string_view what) const;
+  Status put_string(std::string_view s, std::string_view what);
+  void put_int(int64_t v);
+  void put_float(double d);
+  Status put_node_path(const NodePath& path);
+  Status put_object(const Object& object, int depth);
+  uint32_t container_kind(const ContainerType& t) const;
+  Status check_container_type(const ContainerType& t, std::string_view what) const;
+  Status put_container_type(const ContainerType& t);
+  Status put_array(const Array& array, int depth);
+  Status put_dictionary(const Dictionary& dict, int depth);
+  template <size_t Width, class Vec>
+  Status put_packed(Type type, const Vec& v);
+  Status put_packed_bytes(const PackedByteArray& v);
+  Status put_packed_strings(const PackedStringArray& v);
+
+  std::vector<uint8_t>& out_;
+  bool full_objects_;
+  bool godot3_;
+};
+
+Status Encoder::put_header(Type type, uint32_t flags) {
+  const auto type_index = static_cast<size_t>(type);
+  uint32_t id = static_cast<uint32_t>(type_index);
+  if (godot3_) {
+    const int g3 = kGodot3IdOf[type_index];
+    if (g3 < 0) {
+      return Status::invalid_argument(
+          "cannot encode {} in the Godot 3 dialect: Godot 3 has no {} type", type_name(type),
+          type_name(type));
+    }
+    id = static_cast<uint32_t>(g3);
+  }
+  put_u32(id | flags);
+  return {};
+}
+
+// Godot decodes lengths and counts as signed int32.
+Status Encoder::check_length(size_t n, std::string_view what) const {
+  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return Status::invalid_argument("{} has {} elements/bytes, more than Godot's limit of 2^31-1",
+                                    what, n);
+  }
+  return {};
+}
+
+Status Encoder::put_string(std::string_view s, std::string_view what) {
+  REEL_RETURN_IF_ERROR(check_length(s.size(), what));
+  put_gstr(s);
+  return {};
+}
+
+// 32-bit payload when the value fits in int32, else 64-bit with the flag (a rule on the value).
+void Encoder::put_int(int64_t v) {
+  if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
+    put_u32(static_cast<uint32_t>(Type::INT));
+    put_u32(static_cast<uint32_t>(static_cast<int32_t>(v)));
+  } else {
+    put_u32(static_cast<uint32_t>(Type::INT) | kFlag64);
+    put_u64(static_cast<uint64_t>(v));
+  }
+}
+
+// f32 when (double)(float)d == d (so NaN, which never equals itself, is always f64). Values beyond
+// float range are tested without the (undefined) narrowing conversion.
+void Encoder::put_float(double d) {
+  const bool fits = std::isfinite(d) ? std::fabs(d) <= std::numeric_limits<float>::max() &&
+                                           static_cast<double>(static_cast<float>(d)) == d
+                                     : std::isinf(d);
+  if (fits) {
+    put_u32(static_cast<uint32_t>(Type::FLOAT));
+    store_le(grow(4), static_cast<float>(d));
+  } else {
+    put_u32(static_cast<uint32_t>(Type::FLOAT) | kFlag64);
+    store_le(grow(8), d);
+  }
+}
+
+Status Encoder::put_node_path(const NodePath& path) {
+  REEL_RETURN_IF_ERROR(check_length(path.names.size() + path.subnames.size(), "NodePath"));
+  put_u32(static_cast<uint32_t>(path.names.size()) | kNodePathNewFormat);
+  put_u32(static_cast<uint32_t>(path.subnames.size()));
+  put_u32(path.absolute ? kNodePathAbsolute : 0);
+  for (const auto& name : path.names) REEL_RETURN_IF_ERROR(put_string(name, "NodePath name"));
+  for (const auto& name : path.subnames) REEL_RETURN_IF_ERROR(put_string(name, "NodePath subname"));
+  return {};
+}
+
+Status Encoder::put_object(const Object& object, int depth) {
+  if (object.full && full_objects_) {
+    const FullObject& full = *object.full;
+    if (full.property_names.size() != full.property_values.size()) {
+      return Status::invalid_argument("Object of class '{}' has {} property names but {} values",
+                                      full.class_name, full.property_names.size(),
+                                      full.property_values.size());
+    }
+    REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, 0));
+    REEL_RETURN_IF_ERROR(put_string(full.class_name, "Object class name"));
+    REEL_RETURN_IF_ERROR(check_length(full.property_names.size(), "Object property list"));
+    put_u32(static_cast<uint32_t>(full.property_names.size()));
+    for (size_t i = 0; i < full.property_names.size(); ++i) {
+      REEL_RETURN_IF_ERROR(put_string(full.property_names[i], "Object property name"));
+      REEL_RETURN_IF_ERROR(encode(full.property_values[i], depth + 1));
+    }
+    return {};
+  }
+  const bool is_null = object.instance_id == 0 && !object.full;
+  if (is_null && !godot3_) return put_header(Type::NIL, 0);  // Godot 4: null Object -> NIL
+  if (is_null && full_objects_) {
+    REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, 0));  // Godot 3: empty class name
+    put_u32(0);
+    return {};
+  }
+  REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, kFlag64));  // object as id
+  put_u64(object.instance_id);
+  return {};
+}
+
+// The 2-bit kind Godot writes for a container type (shared/docs section 6).
+uint32_t Encoder::container_kind(const ContainerType& t) const {
+  switch (t.kind) {
+    case ContainerKind::kNone:
+      return 0;
+    case ContainerKind::kBuiltin:
+      return t.builtin == Type::NIL ? 0 : 1;
+    case ContainerKind::kClassName:
+      return 2;
+    case ContainerKind::kScript:
+      return full_objects_ ? 3 : 2;
+  }
+  return 0;
+}
+
+Status Encoder::check_container_type(const ContainerType& t, std::string_view what) const {
+  if (static_cast<uint8_t>(t.kind) > 3) {
+    return Status::invalid_argument("{} has an invalid container kind {}", what,
+                                    static_cast<int>(t.kind));
+  }
+  if (t.kind == ContainerKind::kBuiltin && static_cast<size_t>(t.builtin) >= kTypeCount) {
+    return Status::invalid_argument("{} has an invalid builtin type id {}", what,
+                                    static_cast<int>(t.builtin));
+  }
+  if (godot3_ && container_kind(t) != 0) {
+    return Status::invalid_argument("cannot encode a typed {} in the Godot 3 dialect", what);
+  }
+  return {};
+}
+
+Status Encoder::put_container_type(const ContainerType& t) {
+  switch (container_kind(t)) {
+    case 1:
+      put_u32(static_cast<uint32_t>(t.builtin));
+      return {};
+    case 2:  // var_to_bytes hides the real class behind EncodedObjectAsID
+      return put_string(full_objects_ ? std::string_view(t.name) : kEncodedObjectAsId,
+                        "container class name");
+    case 3:
+      return put_string(t.name, "container script path");
+    default:
+      return {};
+  }
+}
+
+Status Encoder::put_array(const Array& array, int depth) {
+  REEL_RETURN_IF_ERROR(check_container_type(array.element_type, "Array"));
+  REEL_RETURN_IF_ERROR(check_length(array.items.size(), "Array"));
+  REEL_RETURN_IF_ERROR(
+      put_header(Type::ARRAY, container_kind(array.element_type) << kArrayKindShift));
+  REEL_RETURN_IF_ERROR(put_container_type(array.element_type));
+  put_u32(static_cast<uint32_t>(array.items.size()));
+  for (const Variant& item : array.items) REEL_RETURN_IF_ERROR(encode(item, depth + 1));
+  return {};
+}
+
+Status Encoder::put_dictionary(const Dictionary& dict, int depth) {
+  REEL_RETURN_IF_ERROR(check_container_type(dict.key_type, "Dictionary key"));
+  REEL_RETURN_IF_ERROR(check_container_type(dict.value_type, "Dictionary value"));
+  REEL_RETURN_IF_ERROR(check_length(dict.size(), "Dictionary"));
+  const uint32_t flags = container_kind(dict.key_type) << kDictKeyKindShift |
+                         container_kind(dict.value_type) << kDictValueKindShift;
+  REEL_RETURN_IF_ERROR(put_header(Type::DICTIONARY, flags));
+  REEL_RETURN_IF_ERROR(put_container_type(dict.key_type));
+  REEL_RETURN_IF_ERROR(put_container_type(dict.value_type));
+  put_u32(static_cast<uint32_t>(dict.size()));
+  const auto& keys = dict.keys();
+  const auto& values = dict.values();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    REEL_RETURN_IF_ERROR(encode(keys[i], depth + 1));
+    REEL_RETURN_IF_ERROR(encode(values[i], depth + 1));
+  }
+  return {};
+}
+
+template <size_t Width, class Vec>
+Status Encoder::put_packed(Type type, const Vec& v) {
+  REEL_RETURN_IF_ERROR(check_length(v.size(), type_name(type)));
+  REEL_RETURN_IF_ERROR(put_header(type, 0));
+  put_u32(static_cast<uint32_t>(v.size()));
+  put_words<Width>(v.data(), v.size() * sizeof(v[0]));
+  return {};
+}
+
+Status Encoder::put_packed_bytes(const PackedByteArray& v) {
+  REEL_RETURN_IF_ERROR(check_length(v.size(), "PackedByteArray"));
+  REEL_RETURN_IF_ERROR(put_header(Type::PACKED_BYTE_ARRAY, 0));
+  put_u32(static_cast<uint32_t>(v.size()));
+  put_words<1>(v.data(), v.size());
+  put_zeros(pad4(v.size()));
+  return {};
+}
+
+// Each element: u32 (N+1), N bytes, a NUL, zero padding so N+1 rounds up to 4.
+Status Encoder::put_packed_strings(const PackedStringArray& v) {
+  REEL_RETURN_IF_ERROR(check_length(v.size(), "PackedStringArray"));
+  REEL_RETURN_IF_ERROR(put_header(Type::PACKED_STRING_ARRAY, 0));
+  put_u32(static_cast<uint32_t>(v.size()));
+  for (const std::string& s : v) {
+    REEL_RETURN_IF_ERROR(check_length(s.size() + 1, "PackedStringArray element"));
+    put_u32(static_cast<uint32_t>(s.size() + 1));
+    put_words<1>(s.data(), s.size());
+    put_zeros(1 + pad4(s.size() + 1));
+  }
+  return {};
+}
+
+Status Encoder::encode(const Variant& v, int depth) {
+  if (depth > kMaxEncodeDepth) {
+    return Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth);
+  }
+  const Type type = v.type();
+  switch (type) {
+    case Type::NIL:
+    case Type::CALLABLE:  // the target is not serialised
+      return put_header(type, 0);
+    case Type::BOOL:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      put_u32(v.get<bool>() ? 1 : 0);
+      return {};
+    case Type::INT:
+      put_int(v.get<int64_t>());  // same id in both dialects
+      return {};
+    case Type::FLOAT:
+      put_float(v.get<double>());
+      return {};
+    case Type::STRING:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      return put_string(v.get<std::string>(), "String");
+    case Type::STRING_NAME:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      return put_string(v.get<StringName>().name, "StringName");
+#define REEL_STRUCT_CASE(TYPE, T)              \
+  case Type::TYPE:                             \
+    REEL_RETURN_IF_ERROR(put_header(type, 0)); \
+    put_struct(v.get<T>());                    \
+    return {};
+      REEL_STRUCT_CASE(VECTOR2, Vector2)
+      REEL_STRUCT_CASE(VECTOR2I, Vector2i)
+      REEL_STRUCT_CASE(RECT2, Rect2)
+      REEL_STRUCT_CASE(RECT2I, Rect2i)
+      REEL_STRUCT_CASE(VECTOR3, Vector3)
+      REEL_STRUCT_CASE(VECTOR3I, Vector3i)
+      REEL_STRUCT_CASE(VECTOR4, Vector4)
+      REEL_STRUCT_CASE(VECTOR4I, Vector4i)
+      REEL_STRUCT_CASE(TRANSFORM2D, Transform2D)
+      REEL_STRUCT_CASE(PLANE, Plane)
+      REEL_STRUCT_CASE(QUATERNION, Quaternion)
+      REEL_STRUCT_CASE(AABB, AABB)
+      REEL_STRUCT_CASE(BASIS, Basis)
+      REEL_STRUCT_CASE(TRANSFORM3D, Transform3D)
+      REEL_STRUCT_CASE(PROJECTION, Projection)
+      REEL_STRUCT_CASE(COLOR, Color)
+#undef REEL_STRUCT_CASE
+    case Type::NODE_PATH:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      return put_node_path(v.get<NodePath>());
+    case Type::RID:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      if (!godot3_) put_u64(v.get<RID>().id);  // Godot 3 writes the header only
+      return {};
+    case Type::OBJECT:
+      return put_object(v.get<Object>(), depth);
+    case Type::SIGNAL:
+      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_RETURN_IF_ERROR(put_string(v.get<Signal>().name, "Signal name"));
+      put_u64(v.get<Signal>().object_id);
+      return {};
+    case Type::DICTIONARY:
+      return put_dictionary(v.get<Dictionary>(), depth);
+    case Type::ARRAY:
+      return put_array(v.get<Array>(), depth);
+    case Type::PACKED_BYTE_ARRAY:
+      return put_packed_bytes(v.get<PackedByteArray>());
+    case Type::PACKED_INT32_ARRAY:
+      return put_packed<4>(type, v.get<PackedInt32Array>());
+    case Type::PACKED_INT64_ARRAY:
+      return put_packed<8>(type, v.get<PackedInt64Array>());
+    case Type::PACKED_FLOAT32_ARRAY:
+      return put_packed<4>(type, v.get<PackedFloat32Array>());
+    case Type::PACKED_FLOAT64_ARRAY:
+      return put_packed<8>(type, v.get<PackedFloat64Array>());
+    case Type::PACKED_STRING_ARRAY:
+      return put_packed_strings(v.get<PackedStringArray>());
+    case Type::PACKED_VECTOR2_ARRAY:
+      return put_packed<4>(type, v.get<PackedVector2Array>());
+    case Type::PACKED_VECTOR3_ARRAY:
+      return put_packed<4>(type, v.get<PackedVector3Array>());
+    case Type::PACKED_COLOR_ARRAY:
+      return put_packed<4>(type, v.get<PackedColorArray>());
+    case Type::PACKED_VECTOR4_ARRAY:
+      return put_packed<4>(type, v.get<PackedVector4Array>());
+  }
+  return Status::internal("unhandled Variant type {}", static_cast<int>(type));
+}
+
+}  // namespace
+
+Status encode_variant(const Variant& value, std::vector<uint8_t>& out,
+                      const EncodeOptions& options) {
+  const size_t start = out.size();
+  Encoder encoder(out, options);
+  Status status = encoder.encode(value, 0);
+  if (!status.ok()) out.resize(start);
+  return status;
+}
+
+Result<std::vector<uint8_t>> encode_to_bytes(const Variant& value, const EncodeOptions& options) {
+  std::vector<uint8_t> out;
+  out.reserve(256);
+  REEL_RETURN_IF_ERROR(encode_variant(value, out, options));
+  return out;
+}
+
+}  // namespace reel
