@@ -1,0 +1,62 @@
+#include "reel/format/frame.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace reel {
+
+const Variant* EntityState::find(PropertyId id) const {
+  auto it = std::lower_bound(properties.begin(), properties.end(), id,
+                             [](const auto& p, PropertyId v) { return p.first < v; });
+  return it != properties.end() && it->first == id ? &it->second : nullptr;
+}
+
+Variant& EntityState::slot(PropertyId id) {
+  auto it = std::lower_bound(properties.begin(), properties.end(), id,
+                             [](const auto& p, PropertyId v) { return p.first < v; });
+  if (it == properties.end() || it->first != id) it = properties.emplace(it, id, Variant{});
+  return it->second;
+}
+
+void WorldState::apply(const Frame& f) {
+  for (const Spawn& s : f.spawns) {
+    EntityState& e = entities[s.entity];
+    e = EntityState{};
+    e.class_name = s.class_name;
+    e.spawn_frame = f.index;
+  }
+  for (const PropertyChange& c : f.changes) {
+    auto [it, inserted] = entities.try_emplace(c.entity);
+    if (inserted) it->second.spawn_frame = f.index;
+    it->second.slot(c.property) = c.value;
+  }
+  for (EntityId id : f.despawns) entities.erase(id);
+  frame = f.index;
+  tick = f.tick;
+  time = f.time;
+}
+
+bool operator==(const WorldState& a, const WorldState& b) {
+  if (a.frame != b.frame || a.tick != b.tick || a.entities.size() != b.entities.size()) {
+    return false;
+  }
+  if (std::memcmp(&a.time, &b.time, sizeof a.time) != 0) return false;
+  for (const auto& [id, ea] : a.entities) {
+    auto it = b.entities.find(id);
+    if (it == b.entities.end()) return false;
+    const EntityState& eb = it->second;
+    if (ea.class_name != eb.class_name || ea.spawn_frame != eb.spawn_frame ||
+        ea.properties.size() != eb.properties.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < ea.properties.size(); ++i) {
+      if (ea.properties[i].first != eb.properties[i].first ||
+          !(ea.properties[i].second == eb.properties[i].second)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace reel

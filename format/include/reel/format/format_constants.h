@@ -1,0 +1,40 @@
+// Constants that define Reel's bytes at rest. The layouts are documented in format/FORMAT.md;
+// every value here is persisted: never renumber, only append.
+#pragma once
+
+#include <cstdint>
+
+namespace reel::format {
+
+// FORMAT.md "Format version". Bumped when a reader of the previous version could misread a file.
+inline constexpr int kFormatVersion = 1;
+// SQLite `PRAGMA application_id`: "REEL".
+inline constexpr int32_t kApplicationId = 0x5245454C;
+
+// FORMAT.md section 5: sessions.status. Never renumber.
+enum class SessionStatus : uint8_t {
+  kRecording = 0,    // a recorder is (or was, until it crashed) writing it
+  kClosed = 1,       // closed cleanly by Recorder::close
+  kInterrupted = 2,  // found open by `reel recover` after a crash and sealed
+};
+
+// FORMAT.md section 6: one change record's operation. Never renumber.
+enum class ChangeOp : uint8_t {
+  kFull = 0,        // the value in Godot 4 binary form (meta stream)
+  kDelta1 = 1,      // lanes: bits(new) - bits(current), zigzag varints (lane stream)
+  kDelta2 = 2,      // lanes: bits(new) - (2*bits(current) - bits(previous)), zigzag varints
+  kQuantized1 = 3,  // lossy mode: grid index residual q(new) - q(current)
+  kQuantized2 = 4,  // lossy mode: q(new) - (2*q(current) - q(previous))
+};
+inline constexpr uint8_t kMaxChangeOp = 4;
+
+// Keyframe/chunk payload layout versions, first byte of each payload (FORMAT.md 6 and 7).
+inline constexpr uint8_t kChunkPayloadVersion = 1;
+inline constexpr uint8_t kKeyframePayloadVersion = 1;
+
+// Decoder limits (hostile-input bounds; far above anything a recorder writes).
+inline constexpr uint64_t kMaxFramesPerChunk = 1u << 16;
+inline constexpr uint64_t kMaxItemsPerFrame = 1u << 24;
+inline constexpr uint64_t kMaxClassNameBytes = 1u << 16;
+
+}  // namespace reel::format

@@ -1,0 +1,576 @@
+#include "reel/recorder/recorder.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "reel/format/blob.h"
+#include "reel/format/schema.h"
+
+namespace reel {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One frame in flight from the game thread to the writer, with the property paths first interned
+// during it (the writer inserts them before the frame's chunk).
+struct QueuedFrame {
+  Frame frame;
+  std::vector<std::pair<PropertyId, std::string>> new_properties;
+};
+
+// Everything written by one commit. The transaction body replays it from here, so a BUSY retry
+// (mvsqlite) re-inserts exactly the same rows: nothing lost, nothing duplicated.
+struct Batch {
+  struct Chunk {
+    ChunkPayload meta;  // bytes cleared; sealed below
+    std::vector<uint8_t> sealed;
+  };
+  struct Keyframe {
+    FrameIndex frame;
+    std::vector<uint8_t> sealed;
+  };
+  struct EventRow {
+    FrameIndex frame;
+    int64_t seq;
+    std::string name;
+    EntityId entity;
+    std::vector<uint8_t> sealed_args;
+  };
+  struct EntityRow {
+    EntityId entity;
+    FrameIndex spawn_frame;
+    std::string class_name;
+  };
+  struct Despawn {
+    EntityId entity;
+    FrameIndex frame;
+  };
+  std::vector<std::pair<PropertyId, std::string>> properties;
+  std::vector<Chunk> chunks;
+  std::vector<Keyframe> keyframes;
+  std::vector<EventRow> events;
+  std::vector<EntityRow> spawns;
+  std::vector<Despawn> despawns;
+  std::vector<std::pair<FrameIndex, int32_t>> gaps;
+  FrameIndex last_frame = -1;
+  int64_t last_tick = 0;
+  double last_time = 0;
+  int64_t frames = 0, stored_bytes = 0, dropped = 0;
+
+  bool empty() const { return frames == 0 && properties.empty(); }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const auto& c : chunks) n += c.sealed.size();
+    for (const auto& k : keyframes) n += k.sealed.size();
+    return n;
+  }
+};
+
+// A batch that cannot be committed (disk full, read-only) is kept and retried at the next commit
+// opportunity; past this size the recorder stops accepting frames rather than grow without bound.
+constexpr size_t kMaxUncommittedBytes = 256u << 20;
+
+}  // namespace
+
+Status RecorderOptions::validate() const {
+  REEL_RETURN_IF_ERROR(store.validate());
+  REEL_RETURN_IF_ERROR(codec.validate());
+  if (commit_interval.count() < 0) {
+    return Status::invalid_argument("commit interval must be >= 0 ms, got {}",
+                                    commit_interval.count());
+  }
+  if (max_frames_per_chunk < 1 || max_frames_per_chunk > 4096) {
+    return Status::invalid_argument("max frames per chunk must be 1..4096, got {}",
+                                    max_frames_per_chunk);
+  }
+  if (queue_frames < 1 || queue_frames > 1'000'000) {
+    return Status::invalid_argument("queue must hold 1..1000000 frames, got {}", queue_frames);
+  }
+  return {};
+}
+
+class Recorder::Impl {
+ public:
+  Impl(std::unique_ptr<Store> store, int64_t session_id, const RecorderOptions& options)
+      : options_(options), store_(std::move(store)), session_id_(session_id), writer_(options.codec) {
+    current_ = acquire();
+    thread_ = std::thread([this] { writer_loop(); });
+  }
+
+  ~Impl() { (void)close(); }
+
+  int64_t session_id() const { return session_id_; }
+
+  // ---- game thread --------------------------------------------------------------------------
+  PropertyId intern(std::string_view path) {
+    auto it = property_ids_.find(std::string(path));
+    if (it != property_ids_.end()) return it->second;
+    const auto id = static_cast<PropertyId>(property_ids_.size());
+    property_ids_.emplace(std::string(path), id);
+    current_->new_properties.emplace_back(id, std::string(path));
+    return id;
+  }
+
+  void begin_frame(int64_t tick, double time) {
+    Frame& f = current_->frame;
+    if (carrying_) {
+      carrying_ = false;  // the frame dropped last time continues in this one
+    } else {
+      f.clear();
+      f.index = next_index_;
+    }
+    f.tick = tick;
+    f.time = time;
+  }
+
+  void set(EntityId e, PropertyId p, Variant v) {
+    if (current_->frame.coalesced > 0) settle_conflict(e);
+    current_->frame.changes.push_back(PropertyChange{e, p, std::move(v)});
+  }
+  void spawn(EntityId e, std::string_view cls) {
+    if (current_->frame.coalesced > 0) settle_conflict(e);
+    current_->frame.spawns.push_back(Spawn{e, std::string(cls)});
+  }
+  void despawn(EntityId e) { current_->frame.despawns.push_back(e); }
+  void event(std::string_view name, Variant args, EntityId e) {
+    current_->frame.events.push_back(Event{std::string(name), e, std::move(args)});
+  }
+
+  Status end_frame() {
+    ++submitted_;
+    std::unique_lock lock(mu_);
+    if (queue_.size() >= static_cast<size_t>(options_.queue_frames)) {
+      if (options_.backpressure == BackpressurePolicy::kDrop) {
+        // Fold this frame into the next one: final values, spawns, despawns and events survive;
+        // only the intermediate values of this frame are lost. Counted and marked as a gap.
+        ++current_->frame.coalesced;
+        ++dropped_;
+        carrying_ = true;
+        return sticky_error_;
+      }
+      space_.wait(lock, [&] { return queue_.size() < size_t(options_.queue_frames) || stopping_; });
+    }
+    push_locked();
+    return sticky_error_;
+  }
+
+  Status flush() {
+    std::unique_lock lock(mu_);
+    if (carrying_) {
+      carrying_ = false;
+      space_.wait(lock, [&] { return queue_.size() < size_t(options_.queue_frames) || stopping_; });
+      push_locked();
+    }
+    const int64_t target = pushed_;
+    const int64_t failures_before = failed_commits_;
+    flush_requested_ = true;
+    work_.notify_one();
+    // Returns once everything handed over is committed, or a commit attempt after this request
+    // failed (the batch is kept and retried; the error is returned).
+    done_.wait(lock, [&] {
+      return committed_frames_ >= target || failed_commits_ > failures_before || writer_failed_ ||
+             writer_exited_;
+    });
+    return sticky_error_;
+  }
+
+  Status close() {
+    if (closed_) return close_status_;
+    closed_ = true;
+    Status flushed = flush();
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      work_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+    Status marked = mark_closed();
+    close_status_ = !flushed.ok() ? flushed : marked;
+    return close_status_;
+  }
+
+  RecorderStats stats() const {
+    std::lock_guard lock(mu_);
+    RecorderStats s = stats_;
+    s.frames_submitted = submitted_;
+    s.frames_dropped = dropped_;
+    return s;
+  }
+
+ private:
+  std::unique_ptr<QueuedFrame> acquire() {
+    std::lock_guard lock(pool_mu_);
+    if (pool_.empty()) return std::make_unique<QueuedFrame>();
+    auto f = std::move(pool_.back());
+    pool_.pop_back();
+    return f;
+  }
+  void release(std::unique_ptr<QueuedFrame> f) {
+    f->frame.clear();
+    f->new_properties.clear();
+    std::lock_guard lock(pool_mu_);
+    if (pool_.size() < 64) pool_.push_back(std::move(f));
+  }
+
+  // A carried (coalesced) frame must not reorder a despawn before a later spawn/set of the same
+  // entity: hand the carried frame over as it is (blocking) before continuing.
+  void settle_conflict(EntityId e) {
+    auto& d = current_->frame.despawns;
+    if (std::find(d.begin(), d.end(), e) == d.end()) return;
+    const int64_t tick = current_->frame.tick;
+    const double time = current_->frame.time;
+    {
+      std::unique_lock lock(mu_);
+      space_.wait(lock, [&] { return queue_.size() < size_t(options_.queue_frames) || stopping_; });
+      push_locked();
+    }
+    Frame& f = current_->frame;
+    f.clear();
+    f.index = next_index_;
+    f.tick = tick;
+    f.time = time;
+  }
+
+  // REQUIRES: mu_ held.
+  void push_locked() {
+    current_->frame.index = next_index_++;
+    queue_.push_back(std::move(current_));
+    ++pushed_;
+    work_.notify_one();
+    current_ = acquire();
+  }
+
+  // ---- writer thread ------------------------------------------------------------------------
+  void writer_loop() {
+    auto last_commit = Clock::now();
+    for (;;) {
+      std::unique_ptr<QueuedFrame> item;
+      bool flush_now = false, stop = false;
+      {
+        std::unique_lock lock(mu_);
+        auto deadline = last_commit + options_.commit_interval;
+        work_.wait_until(lock, batch_.empty() ? Clock::now() + std::chrono::hours(1) : deadline,
+                         [&] { return !queue_.empty() || flush_requested_ || stopping_; });
+        if (!queue_.empty()) {
+          item = std::move(queue_.front());
+          queue_.pop_front();
+          space_.notify_one();
+        } else {
+          flush_now = flush_requested_;
+          flush_requested_ = false;
+          stop = stopping_;
+        }
+      }
+      if (item) {
+        encode(*item);
+        release(std::move(item));
+      }
+      const bool due = Clock::now() - last_commit >= options_.commit_interval;
+      if ((due || flush_now || stop) && !batch_.empty()) {
+        commit();
+        last_commit = Clock::now();
+      } else if (flush_now || stop) {
+        std::lock_guard lock(mu_);
+        done_.notify_all();
+      }
+      if (stop) {
+        std::lock_guard lock(mu_);
+        if (queue_.empty()) {
+          writer_exited_ = true;
+          done_.notify_all();
+          return;
+        }
+      }
+    }
+  }
+
+  void encode(QueuedFrame& q) {
+    Frame& f = q.frame;
+    for (auto& p : q.new_properties) batch_.properties.push_back(std::move(p));
+    for (const Spawn& s : f.spawns) batch_.spawns.push_back({s.entity, f.index, s.class_name});
+    for (const PropertyChange& c : f.changes) {
+      if (!writer_.state().entities.contains(c.entity) && !spawned_in(f, c.entity) &&
+          implicit_.insert(c.entity).second) {
+        batch_.spawns.push_back({c.entity, f.index, std::string()});
+      }
+    }
+    for (EntityId e : f.despawns) {
+      batch_.despawns.push_back({e, f.index});
+      implicit_.erase(e);
+    }
+    int64_t seq = 0;
+    for (Event& e : f.events) {
+      Batch::EventRow row{f.index, seq++, std::move(e.name), e.entity, {}};
+      if (Status s = schema::seal_variant(e.args, row.sealed_args); !s.ok()) {
+        set_error(s.with_context(fmt::format("frame {} event '{}'", f.index, row.name)));
+        continue;
+      }
+      batch_.events.push_back(std::move(row));
+    }
+    if (f.coalesced > 0) batch_.gaps.emplace_back(f.index, f.coalesced);
+    batch_.dropped += f.coalesced;
+    batch_.last_frame = f.index;
+    batch_.last_tick = f.tick;
+    batch_.last_time = f.time;
+    ++batch_.frames;
+    const FrameIndex index = f.index;
+    const bool keyframe = writer_.add_frame(std::move(f));
+    if (keyframe) {
+      std::vector<uint8_t> raw;
+      encode_keyframe(writer_.state(), raw);
+      Batch::Keyframe k{index, {}};
+      seal(BlobKind::kKeyframe, raw, k.sealed);
+      batch_.keyframes.push_back(std::move(k));
+    }
+    if (keyframe || writer_.frame_count() >= options_.max_frames_per_chunk ||
+        options_.commit_interval.count() == 0) {
+      cut_chunk();
+    }
+  }
+
+  static bool spawned_in(const Frame& f, EntityId e) {
+    for (const Spawn& s : f.spawns) {
+      if (s.entity == e) return true;
+    }
+    return false;
+  }
+
+  void seal(BlobKind kind, const std::vector<uint8_t>& raw, std::vector<uint8_t>& out) {
+    Status s = codec_.seal(kind, raw, SealOptions{.zstd_level = options_.codec.zstd_level}, out);
+    if (!s.ok()) set_error(s);
+    std::lock_guard lock(mu_);
+    stats_.raw_bytes += static_cast<int64_t>(raw.size());
+  }
+
+  void cut_chunk() {
+    if (writer_.frame_count() == 0) return;
+    ChunkPayload payload = writer_.take_chunk();
+    Batch::Chunk c;
+    seal(BlobKind::kDeltaChunk, payload.bytes, c.sealed);
+    payload.bytes = {};
+    c.meta = std::move(payload);
+    batch_.chunks.push_back(std::move(c));
+  }
+
+  void commit() {
+    cut_chunk();
+    batch_.stored_bytes = static_cast<int64_t>(batch_.bytes());
+    Status s = store_->write_transaction([this] { return write_batch(); });
+    std::lock_guard lock(mu_);
+    stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
+    if (!s.ok()) {
+      sticky_error_ = s.with_context(fmt::format("{}: commit of frames up to {}", store_->path(),
+                                                 batch_.last_frame));
+      if (batch_.bytes() > kMaxUncommittedBytes) writer_failed_ = true;
+      ++failed_commits_;
+      done_.notify_all();
+      return;
+    }
+    sticky_error_ = {};
+    stats_.frames_committed += batch_.frames;
+    stats_.commits += 1;
+    stats_.stored_bytes += batch_.stored_bytes;
+    stats_.keyframes += static_cast<int64_t>(batch_.keyframes.size());
+    committed_frames_ = stats_.frames_committed;
+    batch_ = Batch{};
+    done_.notify_all();
+  }
+
+  // The transaction body: re-runnable, reads only batch_.
+  Status write_batch() {
+    Store& db = *store_;
+    for (const auto& [id, path] : batch_.properties) {
+      REEL_ASSIGN_OR_RETURN(Statement * st, db.prepare("INSERT INTO properties(session_id, "
+                                                       "property_id, path) VALUES(?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, int64_t{id}));
+      REEL_RETURN_IF_ERROR(st->bind(3, path));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& s : batch_.spawns) {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            db.prepare("INSERT OR REPLACE INTO entities(session_id, entity_id, "
+                                       "spawn_frame, class, despawn_frame) VALUES(?, ?, ?, ?, NULL)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, s.entity));
+      REEL_RETURN_IF_ERROR(st->bind(3, s.spawn_frame));
+      REEL_RETURN_IF_ERROR(st->bind(4, s.class_name));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& d : batch_.despawns) {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            db.prepare("UPDATE entities SET despawn_frame = ? WHERE session_id = ? "
+                                       "AND entity_id = ? AND despawn_frame IS NULL"));
+      REEL_RETURN_IF_ERROR(st->bind(1, d.frame));
+      REEL_RETURN_IF_ERROR(st->bind(2, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(3, d.entity));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& c : batch_.chunks) {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            db.prepare("INSERT INTO chunks(session_id, first_frame, last_frame, "
+                                       "first_time, last_time, data) VALUES(?, ?, ?, ?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, c.meta.first_frame));
+      REEL_RETURN_IF_ERROR(st->bind(3, c.meta.last_frame));
+      REEL_RETURN_IF_ERROR(st->bind(4, c.meta.first_time));
+      REEL_RETURN_IF_ERROR(st->bind(5, c.meta.last_time));
+      REEL_RETURN_IF_ERROR(st->bind(6, std::span<const uint8_t>(c.sealed)));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& k : batch_.keyframes) {
+      REEL_ASSIGN_OR_RETURN(Statement * st, db.prepare("INSERT INTO keyframes(session_id, frame, "
+                                                       "data) VALUES(?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, k.frame));
+      REEL_RETURN_IF_ERROR(st->bind(3, std::span<const uint8_t>(k.sealed)));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& e : batch_.events) {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            db.prepare("INSERT INTO events(session_id, frame, seq, name, "
+                                       "entity_id, args) VALUES(?, ?, ?, ?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, e.frame));
+      REEL_RETURN_IF_ERROR(st->bind(3, e.seq));
+      REEL_RETURN_IF_ERROR(st->bind(4, e.name));
+      if (e.entity >= 0) {
+        REEL_RETURN_IF_ERROR(st->bind(5, e.entity));
+      } else {
+        REEL_RETURN_IF_ERROR(st->bind_null(5));
+      }
+      REEL_RETURN_IF_ERROR(st->bind(6, std::span<const uint8_t>(e.sealed_args)));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& [frame, count] : batch_.gaps) {
+      REEL_ASSIGN_OR_RETURN(Statement * st, db.prepare("INSERT INTO gaps(session_id, frame, "
+                                                       "coalesced) VALUES(?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+      REEL_RETURN_IF_ERROR(st->bind(2, frame));
+      REEL_RETURN_IF_ERROR(st->bind(3, int64_t{count}));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    if (batch_.frames == 0) return {};
+    REEL_ASSIGN_OR_RETURN(
+        Statement * st,
+        db.prepare("UPDATE sessions SET frame_count = ?, last_tick = ?, last_time = ?, "
+                   "keyframe_count = keyframe_count + ?, chunk_count = chunk_count + ?, "
+                   "dropped_frames = dropped_frames + ?, stored_bytes = stored_bytes + ? "
+                   "WHERE session_id = ?"));
+    REEL_RETURN_IF_ERROR(st->bind(1, batch_.last_frame + 1));
+    REEL_RETURN_IF_ERROR(st->bind(2, batch_.last_tick));
+    REEL_RETURN_IF_ERROR(st->bind(3, batch_.last_time));
+    REEL_RETURN_IF_ERROR(st->bind(4, static_cast<int64_t>(batch_.keyframes.size())));
+    REEL_RETURN_IF_ERROR(st->bind(5, static_cast<int64_t>(batch_.chunks.size())));
+    REEL_RETURN_IF_ERROR(st->bind(6, batch_.dropped));
+    REEL_RETURN_IF_ERROR(st->bind(7, batch_.stored_bytes));
+    REEL_RETURN_IF_ERROR(st->bind(8, session_id_));
+    return st->run();
+  }
+
+  Status mark_closed() {
+    return store_->write_transaction([this]() -> Status {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            store_->prepare("UPDATE sessions SET status = ? WHERE session_id = ?"));
+      REEL_RETURN_IF_ERROR(st->bind(1, static_cast<int64_t>(format::SessionStatus::kClosed)));
+      REEL_RETURN_IF_ERROR(st->bind(2, session_id_));
+      return st->run();
+    });
+  }
+
+  void set_error(const Status& s) {
+    std::lock_guard lock(mu_);
+    if (sticky_error_.ok()) sticky_error_ = s;
+  }
+
+  const RecorderOptions options_;
+  std::unique_ptr<Store> store_;  // writer thread only (and close() after the join)
+  const int64_t session_id_;
+
+  // Game thread only.
+  std::unordered_map<std::string, PropertyId> property_ids_;
+  std::unique_ptr<QueuedFrame> current_;
+  FrameIndex next_index_ = 0;
+  bool carrying_ = false;
+  int64_t submitted_ = 0;
+  bool closed_ = false;
+  Status close_status_;
+
+  // Writer thread only.
+  ChunkWriter writer_;
+  BlobCodec codec_;
+  Batch batch_;
+  std::unordered_set<EntityId> implicit_;
+
+  // Shared, guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable work_, space_, done_;
+  std::deque<std::unique_ptr<QueuedFrame>> queue_;
+  int64_t pushed_ = 0, dropped_ = 0, committed_frames_ = 0, failed_commits_ = 0;
+  bool flush_requested_ = false, stopping_ = false, writer_failed_ = false, writer_exited_ = false;
+  Status sticky_error_;
+  RecorderStats stats_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<QueuedFrame>> pool_;
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path,
+                                                 const SessionInfo& session,
+                                                 const RecorderOptions& options) {
+  REEL_RETURN_IF_ERROR(options.validate());
+  if (!(session.tick_rate > 0 && session.tick_rate <= 100000)) {
+    return Status::invalid_argument("tick rate must be in (0, 100000], got {}", session.tick_rate);
+  }
+  REEL_ASSIGN_OR_RETURN(auto store, Store::open(path, options.store));
+  REEL_RETURN_IF_ERROR(schema::ensure_schema(*store));
+  schema::SessionRow row;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  row.start_time_us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  row.name = session.name.empty() ? fmt::format("session-{}", row.start_time_us) : session.name;
+  row.tick_rate = session.tick_rate;
+  row.dialect = session.dialect;
+  row.metadata = session.metadata;
+  Dictionary extra;
+  extra.set("commit_interval_ms", int64_t{options.commit_interval.count()});
+  extra.set("profile", storage_profile_name(options.store.profile));
+  row.settings = schema::settings_dictionary(options.codec, extra);
+  int64_t id = 0;
+  REEL_RETURN_IF_ERROR(store->write_transaction([&]() -> Status {
+    REEL_ASSIGN_OR_RETURN(id, schema::insert_session(*store, row));
+    return {};
+  }));
+  return std::unique_ptr<Recorder>(
+      new Recorder(std::make_unique<Impl>(std::move(store), id, options)));
+}
+
+Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Recorder::~Recorder() = default;
+int64_t Recorder::session_id() const { return impl_->session_id(); }
+PropertyId Recorder::intern_property(std::string_view path) { return impl_->intern(path); }
+void Recorder::begin_frame(int64_t tick, double time) { impl_->begin_frame(tick, time); }
+void Recorder::set(EntityId entity, PropertyId property, Variant value) {
+  impl_->set(entity, property, std::move(value));
+}
+void Recorder::set(EntityId entity, std::string_view path, Variant value) {
+  impl_->set(entity, impl_->intern(path), std::move(value));
+}
+void Recorder::spawn(EntityId entity, std::string_view class_name) {
+  impl_->spawn(entity, class_name);
+}
+void Recorder::despawn(EntityId entity) { impl_->despawn(entity); }
+void Recorder::event(std::string_view name, Variant args, EntityId entity) {
+  impl_->event(name, std::move(args), entity);
+}
+Status Recorder::end_frame() { return impl_->end_frame(); }
+Status Recorder::flush() { return impl_->flush(); }
+Status Recorder::close() { return impl_->close(); }
+RecorderStats Recorder::stats() const { return impl_->stats(); }
+
+}  // namespace reel
