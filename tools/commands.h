@@ -8,6 +8,15 @@ namespace reel::cli {
 
 void register_variant(CLI::App& app);
 void register_bench(CLI::App& app);
+// Inspecting subcommands (cmd_ls.cpp ... cmd_scrub.cpp; shared plumbing in inspect_common.h).
+void register_ls(CLI::App& app);
+void register_info(CLI::App& app);
+void register_show(CLI::App& app);
+void register_history(CLI::App& app);
+void register_events(CLI::App& app);
+void register_diff(CLI::App& app);
+void register_play(CLI::App& app);
+void register_scrub(CLI::App& app);
 
 // `reel bench` subcommands, one file each (bench_<name>.cpp).
 void register_bench_variant(CLI::App& bench);

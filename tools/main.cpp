@@ -16,6 +16,14 @@ int main(int argc, char** argv) {
   app.footer("Run `reel COMMAND --help` for a command's options and examples.");
   reel::cli::register_variant(app);
   reel::cli::register_bench(app);
+  reel::cli::register_ls(app);
+  reel::cli::register_info(app);
+  reel::cli::register_show(app);
+  reel::cli::register_history(app);
+  reel::cli::register_events(app);
+  reel::cli::register_diff(app);
+  reel::cli::register_play(app);
+  reel::cli::register_scrub(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

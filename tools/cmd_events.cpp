@@ -1,0 +1,111 @@
+// `reel events DB [SESSION] [--name NAME ...] [--from POS] [--to POS]`: recorded events in frame
+// order.
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "inspect_common.h"
+#include "reel/format/variant_text.h"
+#include "time_parse.h"
+
+namespace reel::cli {
+namespace {
+
+struct EventsArgs {
+  SessionArgs session;
+  std::vector<std::string> names;
+  std::string from, to;
+};
+
+struct TimedEvent {
+  EventRecord record;
+  double time = 0;
+};
+
+std::vector<TimedEvent> load_events(Replayer& replayer, const EventsArgs& args,
+                                    const FrameRange& range) {
+  std::vector<EventRecord> records;
+  if (args.names.empty()) {
+    records = value_or_throw(replayer.events(range.from, range.to));
+  } else {
+    for (const auto& name : args.names) {
+      auto some = value_or_throw(replayer.events(range.from, range.to, name));
+      records.insert(records.end(), std::make_move_iterator(some.begin()),
+                     std::make_move_iterator(some.end()));
+    }
+    std::sort(records.begin(), records.end(), [](const EventRecord& a, const EventRecord& b) {
+      return std::tie(a.frame, a.seq) < std::tie(b.frame, b.seq);
+    });
+  }
+  std::vector<TimedEvent> out;
+  out.reserve(records.size());
+  for (auto& r : records) {
+    double t = value_or_throw(replayer.time_of(r.frame));
+    out.push_back({std::move(r), t});
+  }
+  return out;
+}
+
+void print_text(const std::vector<TimedEvent>& events) {
+  fmt::print("{:>8}  {:>12}  {:<16}  {:>8}  {}\n", "FRAME", "TIME", "NAME", "ENTITY", "ARGS");
+  for (const auto& e : events) {
+    const auto& r = e.record;
+    fmt::print("{:>8}  {:>12}  {:<16}  {:>8}  {}\n", r.frame, format_time(e.time), r.name,
+               r.entity < 0 ? std::string("-") : fmt::format("{}", r.entity), to_text(r.args));
+  }
+}
+
+void print_json_events(const Replayer& replayer, const FrameRange& range,
+                       const std::vector<TimedEvent>& events) {
+  JsonWriter j;
+  j.begin_object()
+      .field("session", replayer.session().name)
+      .field("from", range.from)
+      .field("to", range.to)
+      .key("events")
+      .begin_array();
+  for (const auto& e : events) {
+    const auto& r = e.record;
+    j.begin_object().field("frame", r.frame).field("time", e.time).field("name", r.name);
+    j.key("entity");
+    if (r.entity < 0) {
+      j.null();
+    } else {
+      j.value(r.entity);
+    }
+    j.key("args").variant(r.args).end_object();
+  }
+  j.end_array().end_object();
+  print_json(j);
+}
+
+}  // namespace
+
+void register_events(CLI::App& app) {
+  auto* cmd = app.add_subcommand("events", "List recorded events in frame order");
+  auto args = std::make_shared<EventsArgs>();
+  add_session_args(*cmd, args->session);
+  cmd->add_option("--name", args->names, "Only events with this name (repeatable)");
+  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)");
+  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)");
+  cmd->footer(
+      "ENTITY is - for events not tied to an entity; ARGS print in Godot's text form.\n\n"
+      "Examples:\n"
+      "  reel events match.reel\n"
+      "  reel events match.reel match-1 --name jump --name die --from 1:00 --to 2:00\n"
+      "  reel events match.reel --name score --json");
+  cmd->callback([args] {
+    auto replayer = open_session(args->session);
+    FrameRange range = resolve_range(*replayer, args->from, args->to);
+    auto events = load_events(*replayer, *args, range);
+    if (args->session.json) {
+      print_json_events(*replayer, range, events);
+    } else {
+      print_text(events);
+    }
+  });
+}
+
+}  // namespace reel::cli

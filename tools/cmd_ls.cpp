@@ -1,0 +1,89 @@
+// `reel ls DB`: the sessions of a database, one line each, from the session catalog (no scan).
+#include <fmt/core.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "inspect_common.h"
+#include "time_parse.h"
+
+namespace reel::cli {
+namespace {
+
+struct SessionSummary {
+  schema::SessionRow row;
+  int64_t entities = 0;  // distinct entity ids ever spawned
+};
+
+int64_t count_entities(Store& store, int64_t session_id) {
+  Statement* st = value_or_throw(
+      store.prepare("SELECT count(DISTINCT entity_id) FROM entities WHERE session_id = ?"));
+  throw_if_error(st->bind(1, session_id));
+  bool row = value_or_throw(st->step());
+  int64_t n = row ? st->column_int64(0) : 0;
+  st->reset();
+  return n;
+}
+
+std::vector<SessionSummary> load_summaries(const std::string& db) {
+  auto store = open_database(db);
+  std::vector<SessionSummary> out;
+  for (auto& row : value_or_throw(schema::list_sessions(*store), db)) {
+    int64_t entities = count_entities(*store, row.id);
+    out.push_back({std::move(row), entities});
+  }
+  return out;
+}
+
+void print_json_list(const std::string& db, const std::vector<SessionSummary>& sessions) {
+  JsonWriter j;
+  j.begin_object().field("database", db).key("sessions").begin_array();
+  for (const auto& s : sessions) {
+    j.begin_object()
+        .field("id", s.row.id)
+        .field("name", s.row.name)
+        .field("duration", s.row.last_time)
+        .field("frames", s.row.frame_count)
+        .field("entities", s.entities)
+        .field("stored_bytes", s.row.stored_bytes)
+        .field("status", session_status_name(s.row.status))
+        .end_object();
+  }
+  j.end_array().end_object();
+  print_json(j);
+}
+
+void print_table(const std::vector<SessionSummary>& sessions) {
+  size_t name_width = 4;
+  for (const auto& s : sessions) name_width = std::max(name_width, s.row.name.size());
+  fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>10}  {}\n", "ID", "NAME", name_width,
+             "DURATION", "FRAMES", "ENTITIES", "SIZE", "STATUS");
+  for (const auto& s : sessions) {
+    fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
+               name_width, format_time(s.row.last_time), s.row.frame_count, s.entities,
+               human_bytes(s.row.stored_bytes), session_status_name(s.row.status));
+  }
+}
+
+}  // namespace
+
+void register_ls(CLI::App& app) {
+  auto* cmd = app.add_subcommand("ls", "List the sessions of a database");
+  auto args = std::make_shared<SessionArgs>();
+  add_session_args(*cmd, *args, /*with_session=*/false);
+  cmd->footer(
+      "Columns: id, name, duration (m:ss.mmm), frames, entities ever spawned, stored size\n"
+      "(chunks + keyframes), status (recording | closed | interrupted).\n\n"
+      "Examples:\n"
+      "  reel ls match.reel\n"
+      "  reel ls match.reel --json | jq '.sessions[].name'");
+  cmd->callback([args] {
+    auto sessions = load_summaries(args->db);
+    if (args->json) {
+      print_json_list(args->db, sessions);
+    } else {
+      print_table(sessions);
+    }
+  });
+}
+
+}  // namespace reel::cli
