@@ -51,6 +51,13 @@ class Encoder {
   }
 
   Status put_header(Type type, uint32_t flags);
+  // Containers and full objects at a depth beyond Godot's limit (as the decoder checks).
+  static Status check_depth(int depth) {
+    if (depth > kMaxEncodeDepth) {
+      return Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth);
+    }
+    return {};
+  }
   Status check_length(size_t n, std::string_view what) const;
   Status put_string(std::string_view s, std::string_view what);
   void put_int(int64_t v);
@@ -141,6 +148,7 @@ Status Encoder::put_node_path(const NodePath& path) {
 
 Status Encoder::put_object(const Object& object, int depth) {
   if (object.full && full_objects_) {
+    REEL_RETURN_IF_ERROR(check_depth(depth));
     const FullObject& full = *object.full;
     if (full.property_names.size() != full.property_values.size()) {
       return Status::invalid_argument("Object of class '{}' has {} property names but {} values",
@@ -215,6 +223,7 @@ Status Encoder::put_container_type(const ContainerType& t) {
 }
 
 Status Encoder::put_array(const Array& array, int depth) {
+  REEL_RETURN_IF_ERROR(check_depth(depth));
   REEL_RETURN_IF_ERROR(check_container_type(array.element_type, "Array"));
   REEL_RETURN_IF_ERROR(check_length(array.items.size(), "Array"));
   REEL_RETURN_IF_ERROR(
@@ -226,6 +235,7 @@ Status Encoder::put_array(const Array& array, int depth) {
 }
 
 Status Encoder::put_dictionary(const Dictionary& dict, int depth) {
+  REEL_RETURN_IF_ERROR(check_depth(depth));
   REEL_RETURN_IF_ERROR(check_container_type(dict.key_type, "Dictionary key"));
   REEL_RETURN_IF_ERROR(check_container_type(dict.value_type, "Dictionary value"));
   REEL_RETURN_IF_ERROR(check_length(dict.size(), "Dictionary"));
@@ -277,9 +287,6 @@ Status Encoder::put_packed_strings(const PackedStringArray& v) {
 }
 
 Status Encoder::encode(const Variant& v, int depth) {
-  if (depth > kMaxEncodeDepth) {
-    return Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth);
-  }
   const Type type = v.type();
   switch (type) {
     case Type::NIL:
