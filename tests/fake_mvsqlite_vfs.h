@@ -31,10 +31,10 @@ void set_sector_size(int bytes);
 void reset();
 
 struct Counters {
-  uint64_t commits_attempted = 0;  // escalations to EXCLUSIVE on a main database
-  uint64_t commits_failed = 0;     // of which failed with SQLITE_BUSY (incl. re-issued COMMITs)
-  uint64_t wal_refusals = 0;       // journal_mode=WAL pragmas and WAL file opens refused
-  uint64_t page_size_refusals = 0; // page-1 writes refused for a wrong page size
+  uint64_t commits_attempted = 0;   // escalations to EXCLUSIVE on a main database
+  uint64_t commits_failed = 0;      // of which failed with SQLITE_BUSY (incl. re-issued COMMITs)
+  uint64_t wal_refusals = 0;        // journal_mode=WAL pragmas and WAL file opens refused
+  uint64_t page_size_refusals = 0;  // page-1 writes refused for a wrong page size
 };
 Counters counters();
 

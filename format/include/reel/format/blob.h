@@ -23,7 +23,8 @@
 namespace reel {
 
 inline constexpr uint8_t kBlobEnvelopeVersion = 1;
-inline constexpr size_t kBlobHeaderSize = 1 + 1 + 1 + 1 + 4 + 8;  // version kind codec rsvd raw xxh3
+inline constexpr size_t kBlobHeaderSize =
+    1 + 1 + 1 + 1 + 4 + 8;  // version kind codec rsvd raw xxh3
 inline constexpr size_t kBlobChecksumOffset = 8;
 inline constexpr uint32_t kMaxBlobRawSize = 256u << 20;  // 256 MiB; larger raw sizes are corrupt
 
@@ -117,7 +118,8 @@ class BlobCodec {
   // ("blob header at byte N: ...", "checksum mismatch (stored X, computed Y)") or
   // kInvalidArgument when a codec-2 blob is opened without a dictionary.
   Result<BlobHeader> open(std::span<const uint8_t> sealed, BlobKind expected_kind,
-                          std::vector<uint8_t>& raw_out, const ZstdDictionary* dictionary = nullptr);
+                          std::vector<uint8_t>& raw_out,
+                          const ZstdDictionary* dictionary = nullptr);
 
  private:
   struct Impl;

@@ -81,8 +81,7 @@ class Statement {
   Status bind(int index, std::span<const uint8_t> blob);
   Status bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, int64_t>)
-  Status bind(int index, T value) {
+  requires(std::is_integral_v<T> && !std::is_same_v<T, int64_t>) Status bind(int index, T value) {
     return bind(index, static_cast<int64_t>(value));
   }
   Status bind_null(int index);
