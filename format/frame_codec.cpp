@@ -145,6 +145,19 @@ bool grid_indices(const Variant& v, const LaneLayout& l, const Steps& s, int64_t
   return true;
 }
 
+}  // namespace
+
+// The time of the n-th frame of a chunk (0-based) is predicted as 0 for the first frame, the
+// previous time for the second, and linearly from the two before it after that (FORMAT.md 6):
+// regular ticks then cost a byte or two instead of a double's worth.
+uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev) {
+  if (n == 0) return 0;
+  if (n == 1) return prev;
+  return 2 * prev - prev_prev;
+}
+
+namespace {
+
 int cost_of(const int64_t* residuals, int n) {
   int c = 0;
   for (int i = 0; i < n; ++i) c += varint::size_of(varint::zigzag(residuals[i]));
@@ -219,7 +232,7 @@ bool ChunkWriter::add_frame(Frame frame) {
     meta_.clear();
     lanes_.clear();
     prev_tick_ = 0;
-    prev_time_bits_ = 0;
+    prev_time_bits_ = prev_prev_time_bits_ = 0;
   }
   ++frame_count_;
   current_.last_frame = frame.index;
@@ -230,7 +243,8 @@ bool ChunkWriter::add_frame(Frame frame) {
   prev_tick_ = frame.tick;
   uint64_t time_bits;
   std::memcpy(&time_bits, &frame.time, 8);
-  put_signed(lanes_, static_cast<int64_t>(time_bits - prev_time_bits_));
+  put_signed(lanes_, static_cast<int64_t>(time_bits - predict_time(static_cast<uint64_t>(frame_count_ - 1), prev_time_bits_, prev_prev_time_bits_)));
+  prev_prev_time_bits_ = prev_time_bits_;
   prev_time_bits_ = time_bits;
 
   // Spawns (a spawn of a live entity restarts it).
@@ -423,7 +437,8 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
   tick_delta = varint::unzigzag(u);
   if (!get_lane(time_delta)) return fail("truncated time", lane_pos_);
   const int64_t tick = prev_tick_ + tick_delta;
-  const uint64_t time_bits = prev_time_bits_ + static_cast<uint64_t>(time_delta);
+  const uint64_t time_bits =
+      predict_time(decoded_, prev_time_bits_, prev_prev_time_bits_) + static_cast<uint64_t>(time_delta);
   double time;
   std::memcpy(&time, &time_bits, 8);
   if (out) {
@@ -541,6 +556,7 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
   state.tick = tick;
   state.time = time;
   prev_tick_ = tick;
+  prev_prev_time_bits_ = prev_time_bits_;
   prev_time_bits_ = time_bits;
   ++decoded_;
   if (options_.is_keyframe(index)) history_.clear();

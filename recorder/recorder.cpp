@@ -162,7 +162,10 @@ class Recorder::Impl {
   Status flush() {
     std::unique_lock lock(mu_);
     if (carrying_) {
+      // The frame folded last is handed over as itself after all: it is not dropped.
       carrying_ = false;
+      --current_->frame.coalesced;
+      --dropped_;
       space_.wait(lock, [&] { return queue_.size() < size_t(options_.queue_frames) || stopping_; });
       push_locked();
     }

@@ -106,7 +106,7 @@ class ChunkWriter {
   ChunkPayload current_;
   std::vector<uint8_t> meta_, lanes_;
   int64_t prev_tick_ = 0;
-  uint64_t prev_time_bits_ = 0;
+  uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
 
 // Reader side: decodes a chunk payload frame by frame, applying each to a WorldState.
@@ -138,8 +138,10 @@ class ChunkReader {
   uint64_t frame_count_ = 0, decoded_ = 0;
   size_t meta_pos_ = 0, meta_end_ = 0, lane_pos_ = 0;
   int64_t prev_tick_ = 0;
-  uint64_t prev_time_bits_ = 0;
+  uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
+
+uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev);
 
 // Keyframe payloads: the full world state after a frame (FORMAT.md 7).
 void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out);
