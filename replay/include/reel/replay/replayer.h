@@ -111,6 +111,8 @@ class Replayer {
     size_t bytes_in_use = 0;
   };
   CacheStats cache_stats() const;
+  // Forgets every cached keyframe state and chunk and the cursor (cold-read benchmarks).
+  void drop_caches();
 
  private:
   class Impl;

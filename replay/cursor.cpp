@@ -1,0 +1,257 @@
+#include "cursor.h"
+
+#include <algorithm>
+
+namespace reel::replay {
+namespace {
+
+// The last keyframe frame <= `frame` by the session's keyframe interval (rows may be damaged or,
+// for the empty state -1, absent).
+FrameIndex nominal_keyframe(const CodecOptions& codec, FrameIndex frame) {
+  if (frame < 0) return -1;
+  return frame - frame % codec.keyframe_interval;
+}
+
+std::vector<std::pair<PropertyId, Variant>>::iterator find_slot(EntityState& e, PropertyId id) {
+  return std::lower_bound(e.properties.begin(), e.properties.end(), id,
+                          [](const auto& p, PropertyId v) { return p.first < v; });
+}
+
+// Swaps one property slot of `e` with the op's (present or absent) value.
+void swap_slot(EntityState& e, Cursor::Op& op) {
+  auto it = find_slot(e, op.property);
+  const bool here = it != e.properties.end() && it->first == op.property;
+  if (here && op.present) {
+    std::swap(it->second, op.value);
+  } else if (op.present) {
+    e.properties.emplace(it, op.property, std::move(op.value));
+    op.value = Variant{};
+    op.present = false;
+  } else if (here) {
+    op.value = std::move(it->second);
+    e.properties.erase(it);
+    op.present = true;
+  }
+}
+
+// Swaps a whole entity (present or absent) with the op's.
+void swap_entity(WorldState& s, Cursor::Op& op) {
+  auto it = s.entities.find(op.entity);
+  if (it != s.entities.end() && op.whole) {
+    std::swap(it->second, *op.whole);
+  } else if (it != s.entities.end()) {
+    op.whole = std::make_unique<EntityState>(std::move(it->second));
+    s.entities.erase(it);
+  } else if (op.whole) {
+    s.entities.emplace(op.entity, std::move(*op.whole));
+    op.whole.reset();
+  }
+}
+
+void swap_op(WorldState& s, Cursor::Op& op) {
+  if (op.kind == Cursor::Op::kEntity) {
+    swap_entity(s, op);
+  } else {
+    swap_slot(s.entities.find(op.entity)->second, op);  // the entity exists (log order)
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Walker
+
+Result<FrameIndex> Walker::restart(FrameIndex frame) {
+  valid_ = false;
+  reader_.reset();
+  chunk_ = ChunkData{};
+  history_.clear();
+  FrameIndex k = frame;
+  for (;;) {
+    REEL_ASSIGN_OR_RETURN(k, source_.keyframe_at_or_before(k));
+    if (k < 0) break;
+    auto keyframe = source_.keyframe(k);
+    if (keyframe.ok()) {
+      state_ = **keyframe;
+      valid_ = true;
+      return k;
+    }
+    if (keyframe.status().code() != StatusCode::kCorruption &&
+        keyframe.status().code() != StatusCode::kUnsupported) {
+      return keyframe.status();
+    }
+    --k;  // damaged (already reported): start from an earlier one
+  }
+  state_ = WorldState{};
+  valid_ = true;
+  return FrameIndex{-1};
+}
+
+Status Walker::advance_to(FrameIndex frame) {
+  if (!valid_ || state_.frame > frame || state_.frame < nominal_keyframe(source_.codec(), frame)) {
+    REEL_RETURN_IF_ERROR(restart(frame).status());
+  }
+  while (state_.frame < frame) REEL_RETURN_IF_ERROR(next(nullptr));
+  return {};
+}
+
+Status Walker::next(Frame* out) {
+  if (!valid_) return Status::internal("replay walker used after an error");
+  const FrameIndex index = state_.frame + 1;
+  if (!reader_ || reader_->done()) {
+    reader_.reset();
+    auto chunk = source_.chunk(index);
+    if (!chunk.ok()) {
+      valid_ = false;
+      return chunk.status();
+    }
+    chunk_ = std::move(*chunk);
+    const std::string context = source_.chunk_context(chunk_.info);
+    if (chunk_.info.first_frame != index) {
+      valid_ = false;
+      return Status::corruption("{}: expected the chunk to start at frame {}", context, index);
+    }
+    reader_.emplace(*chunk_.payload, index, history_, source_.codec(), context);
+    Status init = reader_->init();
+    if (init.ok() &&
+        chunk_.info.first_frame + static_cast<FrameIndex>(reader_->frame_count()) - 1 !=
+            chunk_.info.last_frame) {
+      init = Status::corruption("{}: payload holds {} frames", context, reader_->frame_count());
+    }
+    if (!init.ok()) {
+      valid_ = false;
+      reader_.reset();
+      return init;
+    }
+  }
+  Status s = reader_->next(state_, out);
+  if (!s.ok()) {
+    valid_ = false;
+    reader_.reset();
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursor
+
+Cursor::Cursor(Source& source) : source_(source), walker_(source) {}
+
+FrameIndex Cursor::segment_end() const {
+  if (base_ < 0) return 0;  // the empty state's segment ends at frame 0, always a keyframe
+  return nominal_keyframe(source_.codec(), base_) + source_.codec().keyframe_interval;
+}
+
+void Cursor::reset_log(FrameIndex base) {
+  for (size_t i = 0; i < log_len_; ++i) log_[i].ops.clear();
+  log_len_ = 0;
+  log_bytes_ = 0;
+  base_ = base;
+}
+
+Status Cursor::seek(FrameIndex frame) {
+  const bool in_segment = valid_ && frame >= base_ && frame < segment_end();
+  if (!in_segment) REEL_RETURN_IF_ERROR(reload(frame));
+  while (state_.frame > frame) undo_one();
+  while (state_.frame < frame && state_.frame < frontier()) redo_one();
+  while (state_.frame < frame) REEL_RETURN_IF_ERROR(decode_forward());
+  return {};
+}
+
+Status Cursor::step_back() {
+  if (valid_ && state_.frame > base_) {
+    undo_one();
+    return {};
+  }
+  return seek(state_.frame - 1);
+}
+
+Status Cursor::reload(FrameIndex frame) {
+  valid_ = false;
+  reset_log(-1);
+  REEL_ASSIGN_OR_RETURN(FrameIndex base, walker_.restart(frame));
+  state_ = walker_.state();
+  reset_log(base);
+  valid_ = true;
+  return {};
+}
+
+Status Cursor::decode_forward() {
+  Status s = walker_.next(&frame_);
+  if (!s.ok()) {
+    valid_ = false;
+    return s;
+  }
+  record_and_apply(frame_);
+  if (source_.codec().is_keyframe(state_.frame)) reset_log(state_.frame);
+  return {};
+}
+
+void Cursor::record_and_apply(Frame& f) {
+  if (log_len_ == log_.size()) log_.emplace_back();
+  FrameLog& log = log_[log_len_++];
+  log.ops.clear();
+  log.tick = state_.tick;
+  log.time = state_.time;
+  auto push_entity = [&](EntityId id, std::unique_ptr<EntityState> whole) {
+    Op& op = log.ops.emplace_back();
+    op.kind = Op::kEntity;
+    op.entity = id;
+    op.whole = std::move(whole);
+    swap_entity(state_, op);
+  };
+  for (Spawn& s : f.spawns) {
+    auto e = std::make_unique<EntityState>();
+    e->class_name = std::move(s.class_name);
+    e->spawn_frame = f.index;
+    push_entity(s.entity, std::move(e));
+  }
+  // Changes arrive sorted by entity: look each entity up once.
+  EntityState* entity = nullptr;
+  EntityId entity_id = 0;
+  for (PropertyChange& c : f.changes) {
+    if (!entity || entity_id != c.entity) {
+      auto it = state_.entities.find(c.entity);
+      if (it == state_.entities.end()) {
+        auto e = std::make_unique<EntityState>();
+        e->spawn_frame = f.index;  // implicit spawn, as WorldState::apply
+        push_entity(c.entity, std::move(e));
+        it = state_.entities.find(c.entity);
+      }
+      entity = &it->second;
+      entity_id = c.entity;
+    }
+    Op& op = log.ops.emplace_back();
+    op.kind = Op::kSlot;
+    op.entity = c.entity;
+    op.property = c.property;
+    op.present = true;
+    op.value = std::move(c.value);
+    swap_slot(*entity, op);
+  }
+  for (EntityId id : f.despawns) {
+    if (state_.entities.contains(id)) push_entity(id, nullptr);
+  }
+  state_.frame = f.index;
+  state_.tick = f.tick;
+  state_.time = f.time;
+  log_bytes_ += sizeof(FrameLog) + log.ops.capacity() * sizeof(Op);
+}
+
+void Cursor::undo_one() {
+  FrameLog& log = log_[static_cast<size_t>(state_.frame - base_ - 1)];
+  for (auto it = log.ops.rbegin(); it != log.ops.rend(); ++it) swap_op(state_, *it);
+  std::swap(state_.tick, log.tick);
+  std::swap(state_.time, log.time);
+  --state_.frame;
+}
+
+void Cursor::redo_one() {
+  FrameLog& log = log_[static_cast<size_t>(state_.frame - base_)];
+  for (Op& op : log.ops) swap_op(state_, op);
+  std::swap(state_.tick, log.tick);
+  std::swap(state_.time, log.time);
+  ++state_.frame;
+}
+
+}  // namespace reel::replay

@@ -1,0 +1,101 @@
+// Reconstruction of world states: a forward-only Walker (keyframe + chunk deltas) and the seekable
+// Cursor on top of it, which keeps a swap log of its keyframe segment to step back cheaply.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "reel/format/frame.h"
+#include "reel/format/frame_codec.h"
+#include "source.h"
+
+namespace reel::replay {
+
+// Decodes frames forward from a keyframe. Not movable (its ChunkReader refers to its history).
+class Walker {
+ public:
+  explicit Walker(Source& source) : source_(source) {}
+  Walker(const Walker&) = delete;
+  Walker& operator=(const Walker&) = delete;
+
+  // Restarts from the nearest intact keyframe at or before `frame` (or from the empty state before
+  // frame 0 when none is intact: damaged keyframes are reported and skipped). Does not decode
+  // further. Returns the frame of the state it starts from (-1 for the empty state).
+  Result<FrameIndex> restart(FrameIndex frame);
+  // Brings state() to `frame`, decoding forward from where it is when that is the shorter way
+  // (frame ahead, and no keyframe between), else restarting first.
+  [[nodiscard]] Status advance_to(FrameIndex frame);
+  // Decodes frame state().frame + 1 into state(); `out` (optional) receives its content. On error
+  // the walker becomes invalid (restart() it).
+  [[nodiscard]] Status next(Frame* out);
+
+  bool valid() const { return valid_; }
+  const WorldState& state() const { return state_; }
+
+ private:
+  Source& source_;
+  WorldState state_;
+  DeltaHistory history_;
+  ChunkData chunk_;  // keeps the reader's payload alive
+  std::optional<ChunkReader> reader_;
+  bool valid_ = false;
+};
+
+// The seekable cursor. Its keyframe segment starts at base_ (a keyframe frame, or -1) and its log
+// holds one entry per frame base_+1 .. frontier (the walker's frame). Entries of frames <= the
+// cursor's frame hold the values before the frame (undo form); later ones the values after it
+// (redo form). Applying an entry swaps the state's values with the entry's, so one entry serves
+// both directions and each step costs O(changes of one frame). The log is reset at every keyframe
+// frame, so it never holds more than keyframe_interval entries.
+class Cursor {
+ public:
+  explicit Cursor(Source& source);
+
+  [[nodiscard]] Status seek(FrameIndex frame);
+  [[nodiscard]] Status step_back();
+  // REQUIRES for both: valid().
+  const WorldState& state() const { return state_; }
+  bool valid() const { return valid_; }
+  void invalidate() { valid_ = false; }
+  // Approximate bytes held by the log.
+  size_t log_bytes() const { return log_bytes_; }
+
+  // One state edit: a whole entity (present or absent) or one property slot of a live entity.
+  struct Op {
+    enum Kind : uint8_t { kEntity, kSlot };
+    Kind kind = kSlot;
+    bool present = false;  // kSlot: `value` is a present slot
+    PropertyId property = 0;
+    EntityId entity = 0;
+    Variant value;
+    std::unique_ptr<EntityState> whole;  // kEntity: null = absent
+  };
+  struct FrameLog {
+    int64_t tick = 0;
+    double time = 0;
+    std::vector<Op> ops;
+  };
+
+ private:
+  [[nodiscard]] Status reload(FrameIndex frame);
+  [[nodiscard]] Status decode_forward();
+  void record_and_apply(Frame& frame);
+  void undo_one();
+  void redo_one();
+  FrameIndex frontier() const { return base_ + static_cast<FrameIndex>(log_len_); }
+  FrameIndex segment_end() const;  // the first keyframe frame after base_
+  void reset_log(FrameIndex base);
+
+  Source& source_;
+  Walker walker_;
+  WorldState state_;
+  Frame frame_;  // scratch
+  FrameIndex base_ = -1;
+  std::vector<FrameLog> log_;  // entries [0, log_len_) are live; the rest keep their capacity
+  size_t log_len_ = 0;
+  size_t log_bytes_ = 0;
+  bool valid_ = false;
+};
+
+}  // namespace reel::replay

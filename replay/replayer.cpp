@@ -1,0 +1,356 @@
+#include "reel/replay/replayer.h"
+
+#include <algorithm>
+
+#include "cursor.h"
+#include "source.h"
+
+namespace reel {
+namespace {
+
+// Events are read for for_each_frame in windows of this many frames (bounded memory).
+constexpr FrameIndex kEventWindowFrames = 1024;
+
+}  // namespace
+
+class Replayer::Impl {
+ public:
+  Impl(std::unique_ptr<Store> store, schema::SessionRow session, CodecOptions codec,
+       std::vector<std::string> paths, const ReplayOptions& options)
+      : store_(std::move(store)),
+        session_(std::move(session)),
+        codec_(codec),
+        paths_(std::move(paths)),
+        source_(*store_, session_.id, codec_, options.cache_budget_bytes, options.on_problem),
+        cursor_(source_),
+        scratch_(source_) {}
+
+  const schema::SessionRow& session() const { return session_; }
+  const CodecOptions& codec() const { return codec_; }
+  const std::vector<std::string>& paths() const { return paths_; }
+  FrameIndex frame_count() const { return session_.frame_count; }
+
+  Result<PropertyId> property_id(std::string_view path) const {
+    auto it = std::find(paths_.begin(), paths_.end(), path);
+    if (it == paths_.end()) {
+      return Status::not_found("session {}: no property '{}'", session_.id, path);
+    }
+    return static_cast<PropertyId>(it - paths_.begin());
+  }
+
+  Result<int64_t> refresh() {
+    REEL_ASSIGN_OR_RETURN(schema::SessionRow row, schema::load_session(*store_, session_.id));
+    const int64_t added = row.frame_count - session_.frame_count;
+    session_ = std::move(row);
+    REEL_ASSIGN_OR_RETURN(paths_, schema::load_properties(*store_, session_.id));
+    return added;
+  }
+
+  Status check_frame(FrameIndex frame) const {
+    if (frame < 0 || frame >= session_.frame_count) {
+      return Status::out_of_range("session {}: frame {} is outside 0..{}", session_.id, frame,
+                                  session_.frame_count - 1);
+    }
+    return {};
+  }
+
+  Result<const WorldState*> seek(FrameIndex frame) {
+    REEL_RETURN_IF_ERROR(check_frame(frame));
+    Status s = cursor_.seek(frame);
+    if (!s.ok()) return s;
+    return &cursor_.state();
+  }
+
+  Result<const WorldState*> step_forward() {
+    if (!cursor_.valid()) return seek(0);
+    return seek(cursor_.state().frame + 1);
+  }
+
+  Result<const WorldState*> step_back() {
+    if (!cursor_.valid()) {
+      return Status::out_of_range("session {}: step back before any seek", session_.id);
+    }
+    REEL_RETURN_IF_ERROR(check_frame(cursor_.state().frame - 1));
+    REEL_RETURN_IF_ERROR(cursor_.step_back());
+    return &cursor_.state();
+  }
+
+  const WorldState* current() const { return cursor_.valid() ? &cursor_.state() : nullptr; }
+
+  Result<double> time_of(FrameIndex frame) {
+    REEL_RETURN_IF_ERROR(check_frame(frame));
+    REEL_ASSIGN_OR_RETURN(replay::ChunkInfo info, source_.chunk_info(frame));
+    if (frame == info.first_frame) return info.first_time;
+    if (frame == info.last_frame) return info.last_time;
+    if (cursor_.valid() && cursor_.state().frame == frame) return cursor_.state().time;
+    REEL_RETURN_IF_ERROR(scratch_.advance_to(frame));
+    return scratch_.state().time;
+  }
+
+  Result<FrameIndex> frame_at_time(double seconds) {
+    if (session_.frame_count == 0) {
+      return Status::out_of_range("session {}: holds no frame yet", session_.id);
+    }
+    // The last frame whose chunk starts at or before `seconds` (times never decrease).
+    FrameIndex lo = 0, hi = session_.frame_count - 1;
+    REEL_ASSIGN_OR_RETURN(replay::ChunkInfo first, source_.chunk_info(0));
+    if (seconds < first.first_time) return FrameIndex{0};
+    while (lo < hi) {
+      const FrameIndex mid = lo + (hi - lo + 1) / 2;
+      REEL_ASSIGN_OR_RETURN(replay::ChunkInfo c, source_.chunk_info(mid));
+      if (c.first_time <= seconds) {
+        lo = std::min(c.last_frame, hi);  // every frame of c qualifies; lo >= mid
+      } else {
+        hi = c.first_frame - 1;  // no frame of c qualifies; hi < mid
+      }
+    }
+    // `lo` is in the chunk that holds the answer; decode it when its frames straddle `seconds`.
+    REEL_ASSIGN_OR_RETURN(replay::ChunkInfo c, source_.chunk_info(lo));
+    if (c.last_time <= seconds) return std::min(c.last_frame, session_.frame_count - 1);
+    FrameIndex best = c.first_frame;
+    REEL_RETURN_IF_ERROR(scratch_.advance_to(c.first_frame));
+    while (scratch_.state().frame < c.last_frame) {
+      REEL_RETURN_IF_ERROR(scratch_.next(nullptr));
+      if (scratch_.state().time > seconds) break;
+      best = scratch_.state().frame;
+    }
+    return best;
+  }
+
+  Status for_each_frame(FrameIndex from, FrameIndex to,
+                        const std::function<Status(const Frame&, const WorldState&)>& fn) {
+    REEL_RETURN_IF_ERROR(check_frame(from));
+    REEL_RETURN_IF_ERROR(check_frame(to));
+    if (from > to) return Status::invalid_argument("frame range {}..{} is reversed", from, to);
+    REEL_RETURN_IF_ERROR(scratch_.advance_to(from - 1));
+    Frame frame;
+    std::vector<EventRecord> window;
+    size_t next_event = 0;
+    FrameIndex window_end = from - 1;
+    for (FrameIndex f = from; f <= to; ++f) {
+      if (f > window_end) {
+        window_end = std::min(to, f + kEventWindowFrames - 1);
+        REEL_ASSIGN_OR_RETURN(window, events(f, window_end, {}));
+        next_event = 0;
+      }
+      REEL_RETURN_IF_ERROR(scratch_.next(&frame));
+      for (; next_event < window.size() && window[next_event].frame == f; ++next_event) {
+        EventRecord& e = window[next_event];
+        frame.events.push_back(Event{std::move(e.name), e.entity, std::move(e.args)});
+      }
+      REEL_RETURN_IF_ERROR(fn(frame, scratch_.state()));
+    }
+    return {};
+  }
+
+  Result<std::vector<PropertySample>> history(EntityId entity, PropertyId property, FrameIndex from,
+                                              FrameIndex to) {
+    REEL_RETURN_IF_ERROR(check_frame(from));
+    REEL_RETURN_IF_ERROR(check_frame(to));
+    if (from > to) return Status::invalid_argument("frame range {}..{} is reversed", from, to);
+    std::vector<PropertySample> samples;
+    auto sample = [&](const WorldState& s) {
+      PropertySample out{s.frame, s.time, Variant{}, false};
+      auto it = s.entities.find(entity);
+      if (it != s.entities.end()) {
+        if (const Variant* v = it->second.find(property)) {
+          out.value = *v;
+          out.present = true;
+        }
+      }
+      return out;
+    };
+    REEL_RETURN_IF_ERROR(scratch_.advance_to(from));
+    samples.push_back(sample(scratch_.state()));
+    while (scratch_.state().frame < to) {
+      REEL_RETURN_IF_ERROR(scratch_.next(nullptr));
+      PropertySample s = sample(scratch_.state());
+      const PropertySample& last = samples.back();
+      if (s.present != last.present || !(s.value == last.value)) samples.push_back(std::move(s));
+    }
+    return samples;
+  }
+
+  Result<std::vector<EventRecord>> events(FrameIndex from, FrameIndex to, std::string_view name) {
+    const bool by_name = !name.empty();
+    REEL_ASSIGN_OR_RETURN(
+        Statement * st,
+        store_->prepare(by_name ? "SELECT frame, seq, name, entity_id, args FROM events WHERE "
+                                  "session_id = ? AND name = ? AND frame BETWEEN ? AND ? "
+                                  "ORDER BY frame, seq"
+                                : "SELECT frame, seq, name, entity_id, args FROM events WHERE "
+                                  "session_id = ? AND frame BETWEEN ? AND ? ORDER BY frame, seq"));
+    int p = 1;
+    REEL_RETURN_IF_ERROR(st->bind(p++, session_.id));
+    if (by_name) REEL_RETURN_IF_ERROR(st->bind(p++, name));
+    REEL_RETURN_IF_ERROR(st->bind(p++, from));
+    REEL_RETURN_IF_ERROR(st->bind(p++, to));
+    std::vector<EventRecord> out;
+    Status status;
+    for (;;) {
+      auto row = st->step();
+      if (!row.ok()) {
+        status = row.status();
+        break;
+      }
+      if (!*row) break;
+      EventRecord e;
+      e.frame = st->column_int64(0);
+      e.seq = st->column_int64(1);
+      e.name = std::string(st->column_text(2));
+      e.entity = st->column_is_null(3) ? -1 : st->column_int64(3);
+      auto args = schema::open_variant(
+          st->column_blob(4),
+          fmt::format("session {}: event frame {} seq {}", session_.id, e.frame, e.seq));
+      if (!args.ok()) {
+        status = args.status();
+        break;
+      }
+      e.args = std::move(*args);
+      out.push_back(std::move(e));
+    }
+    st->reset();
+    if (!status.ok()) return status;
+    return out;
+  }
+
+  Result<std::vector<std::pair<std::string, int64_t>>> event_counts() {
+    REEL_ASSIGN_OR_RETURN(Statement * st,
+                          store_->prepare("SELECT name, count(*) FROM events WHERE session_id = ? "
+                                          "GROUP BY name ORDER BY name"));
+    REEL_RETURN_IF_ERROR(st->bind(1, session_.id));
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (;;) {
+      auto row = st->step();
+      if (!row.ok()) {
+        st->reset();
+        return row.status();
+      }
+      if (!*row) break;
+      out.emplace_back(std::string(st->column_text(0)), st->column_int64(1));
+    }
+    st->reset();
+    return out;
+  }
+
+  Result<std::vector<FrameIndex>> keyframe_frames() {
+    REEL_ASSIGN_OR_RETURN(Statement * st,
+                          store_->prepare("SELECT frame FROM keyframes WHERE session_id = ? "
+                                          "ORDER BY frame"));
+    REEL_RETURN_IF_ERROR(st->bind(1, session_.id));
+    std::vector<FrameIndex> out;
+    for (;;) {
+      auto row = st->step();
+      if (!row.ok()) {
+        st->reset();
+        return row.status();
+      }
+      if (!*row) break;
+      out.push_back(st->column_int64(0));
+    }
+    st->reset();
+    return out;
+  }
+
+  CacheStats cache_stats() const {
+    CacheStats s = source_.stats();
+    s.bytes_in_use += cursor_.log_bytes();
+    return s;
+  }
+
+  void drop_caches() {
+    source_.drop_cache();
+    cursor_.invalidate();
+  }
+
+ private:
+  std::unique_ptr<Store> store_;
+  schema::SessionRow session_;
+  CodecOptions codec_;
+  std::vector<std::string> paths_;
+  replay::Source source_;
+  replay::Cursor cursor_;
+  replay::Walker scratch_;  // for reads that must not move the cursor
+};
+
+Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path,
+                                                 std::string_view session_key,
+                                                 const ReplayOptions& options) {
+  StoreOptions store_options = options.store;
+  store_options.read_only = true;
+  store_options.create = false;
+  REEL_ASSIGN_OR_RETURN(auto store, Store::open(path, store_options));
+  REEL_RETURN_IF_ERROR(schema::check_schema(*store));
+  REEL_ASSIGN_OR_RETURN(schema::SessionRow session, schema::find_session(*store, session_key));
+  REEL_ASSIGN_OR_RETURN(CodecOptions codec, schema::codec_options_of(session));
+  REEL_ASSIGN_OR_RETURN(auto paths, schema::load_properties(*store, session.id));
+  return std::unique_ptr<Replayer>(new Replayer(std::make_unique<Impl>(
+      std::move(store), std::move(session), codec, std::move(paths), options)));
+}
+
+Replayer::Replayer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Replayer::~Replayer() = default;
+
+const schema::SessionRow& Replayer::session() const {
+  return impl_->session();
+}
+const CodecOptions& Replayer::codec() const {
+  return impl_->codec();
+}
+const std::vector<std::string>& Replayer::property_paths() const {
+  return impl_->paths();
+}
+Result<PropertyId> Replayer::property_id(std::string_view path) const {
+  return impl_->property_id(path);
+}
+FrameIndex Replayer::frame_count() const {
+  return impl_->frame_count();
+}
+Result<int64_t> Replayer::refresh() {
+  return impl_->refresh();
+}
+Result<const WorldState*> Replayer::seek(FrameIndex frame) {
+  return impl_->seek(frame);
+}
+Result<const WorldState*> Replayer::step_forward() {
+  return impl_->step_forward();
+}
+Result<const WorldState*> Replayer::step_back() {
+  return impl_->step_back();
+}
+const WorldState* Replayer::current() const {
+  return impl_->current();
+}
+Result<FrameIndex> Replayer::frame_at_time(double seconds) {
+  return impl_->frame_at_time(seconds);
+}
+Result<double> Replayer::time_of(FrameIndex frame) {
+  return impl_->time_of(frame);
+}
+Status Replayer::for_each_frame(
+    FrameIndex from, FrameIndex to,
+    const std::function<Status(const Frame& frame, const WorldState& state)>& fn) {
+  return impl_->for_each_frame(from, to, fn);
+}
+Result<std::vector<PropertySample>> Replayer::history(EntityId entity, PropertyId property,
+                                                      FrameIndex from, FrameIndex to) {
+  return impl_->history(entity, property, from, to);
+}
+Result<std::vector<EventRecord>> Replayer::events(FrameIndex from, FrameIndex to,
+                                                  std::string_view name) {
+  return impl_->events(from, to, name);
+}
+Result<std::vector<std::pair<std::string, int64_t>>> Replayer::event_counts() {
+  return impl_->event_counts();
+}
+Result<std::vector<FrameIndex>> Replayer::keyframe_frames() {
+  return impl_->keyframe_frames();
+}
+Replayer::CacheStats Replayer::cache_stats() const {
+  return impl_->cache_stats();
+}
+void Replayer::drop_caches() {
+  impl_->drop_caches();
+}
+
+}  // namespace reel

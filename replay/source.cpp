@@ -1,0 +1,223 @@
+#include "source.h"
+
+#include <type_traits>
+
+namespace reel::replay {
+namespace {
+
+constexpr uint8_t kChunkKey = static_cast<uint8_t>(BlobKind::kDeltaChunk);
+constexpr uint8_t kKeyframeKey = static_cast<uint8_t>(BlobKind::kKeyframe);
+// Per-entry bookkeeping (list node, hash node, control block), for cache accounting.
+constexpr size_t kEntryOverhead = 128;
+
+size_t string_bytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+
+}  // namespace
+
+size_t estimate_bytes(const Variant& value) {
+  size_t heap = std::visit(
+      [](const auto& x) -> size_t {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return string_bytes(x);
+        } else if constexpr (std::is_same_v<T, StringName>) {
+          return string_bytes(x.name);
+        } else if constexpr (std::is_same_v<T, Signal>) {
+          return string_bytes(x.name);
+        } else if constexpr (std::is_same_v<T, NodePath>) {
+          size_t n = (x.names.capacity() + x.subnames.capacity()) * sizeof(std::string);
+          for (const auto& s : x.names) n += string_bytes(s);
+          for (const auto& s : x.subnames) n += string_bytes(s);
+          return n;
+        } else if constexpr (std::is_same_v<T, Array>) {
+          size_t n = x.items.capacity() * sizeof(Variant);
+          for (const auto& v : x.items) n += estimate_bytes(v) - sizeof(Variant);
+          return n;
+        } else if constexpr (std::is_same_v<T, Dictionary>) {
+          size_t n = 0;
+          for (const auto& v : x.keys()) n += estimate_bytes(v);
+          for (const auto& v : x.values()) n += estimate_bytes(v);
+          return n + x.size() * 16;  // lazy hash index
+        } else if constexpr (std::is_same_v<T, Object>) {
+          if (!x.full) return 0;
+          size_t n = sizeof(FullObject) + string_bytes(x.full->class_name);
+          for (const auto& s : x.full->property_names) n += sizeof(std::string) + string_bytes(s);
+          for (const auto& v : x.full->property_values) n += estimate_bytes(v);
+          return n;
+        } else if constexpr (std::is_same_v<T, PackedStringArray>) {
+          size_t n = x.capacity() * sizeof(std::string);
+          for (const auto& s : x) n += string_bytes(s);
+          return n;
+        } else if constexpr (requires { x.capacity(); }) {
+          return x.capacity() * sizeof(typename T::value_type);
+        } else {
+          return 0;
+        }
+      },
+      value.storage());
+  return sizeof(Variant) + heap;
+}
+
+size_t estimate_bytes(const EntityState& entity) {
+  size_t n = sizeof(EntityState) + string_bytes(entity.class_name) +
+             (entity.properties.capacity() - entity.properties.size()) *
+                 sizeof(std::pair<PropertyId, Variant>);
+  for (const auto& [id, value] : entity.properties) n += sizeof(id) + estimate_bytes(value);
+  return n;
+}
+
+size_t estimate_bytes(const WorldState& state) {
+  // unordered_map node: next pointer, key, value, cached hash; plus one bucket pointer.
+  size_t n = sizeof(WorldState) + state.entities.bucket_count() * sizeof(void*);
+  for (const auto& [id, e] : state.entities)
+    n += 2 * sizeof(void*) + sizeof(id) + estimate_bytes(e);
+  return n;
+}
+
+Source::Source(Store& store, int64_t session_id, const CodecOptions& codec, size_t budget_bytes,
+               std::function<void(const Status&)> on_problem)
+    : store_(store),
+      session_id_(session_id),
+      codec_(codec),
+      budget_(budget_bytes),
+      on_problem_(std::move(on_problem)) {}
+
+std::string Source::chunk_context(const ChunkInfo& info) const {
+  return fmt::format("session {}: chunk frames {}-{}", session_id_, info.first_frame,
+                     info.last_frame);
+}
+
+Result<FrameIndex> Source::keyframe_at_or_before(FrameIndex frame) {
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store_.prepare("SELECT frame FROM keyframes WHERE session_id = ? AND "
+                                       "frame <= ? ORDER BY frame DESC LIMIT 1"));
+  REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+  REEL_RETURN_IF_ERROR(st->bind(2, frame));
+  auto row = st->step();
+  const FrameIndex found = row.ok() && *row ? st->column_int64(0) : -1;
+  st->reset();
+  if (!row.ok()) return row.status();
+  return found;
+}
+
+Result<std::shared_ptr<const WorldState>> Source::keyframe(FrameIndex frame) {
+  const Key key{kKeyframeKey, frame};
+  if (auto hit = lookup(key)) return std::static_pointer_cast<const WorldState>(hit);
+  const std::string context = fmt::format("session {}: keyframe frame {}", session_id_, frame);
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store_.prepare("SELECT data FROM keyframes WHERE session_id = ? AND "
+                                       "frame = ?"));
+  REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+  REEL_RETURN_IF_ERROR(st->bind(2, frame));
+  auto row = st->step();
+  if (!row.ok() || !*row) {
+    st->reset();
+    if (!row.ok()) return row.status().with_context(context);
+    return Status::not_found("{}: no such keyframe", context);
+  }
+  auto opened = blob_codec_.open(st->column_blob(0), BlobKind::kKeyframe, raw_);
+  st->reset();
+  if (!opened.ok()) return damaged(key, opened.status().with_context(context));
+  auto state = std::make_shared<WorldState>();
+  Status decoded = decode_keyframe(raw_, *state, fmt::format("session {}", session_id_));
+  if (!decoded.ok()) return damaged(key, decoded);
+  if (state->frame != frame) {
+    return damaged(key, Status::corruption("{}: payload holds frame {}", context, state->frame));
+  }
+  ++stats_.keyframe_loads;
+  insert(key, state, estimate_bytes(*state));
+  return std::shared_ptr<const WorldState>(std::move(state));
+}
+
+Result<ChunkInfo> Source::chunk_info(FrameIndex frame) {
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store_.prepare("SELECT chunk_id, first_frame, last_frame, first_time, "
+                                       "last_time FROM chunks WHERE session_id = ? AND "
+                                       "last_frame >= ? ORDER BY last_frame LIMIT 1"));
+  REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+  REEL_RETURN_IF_ERROR(st->bind(2, frame));
+  auto row = st->step();
+  ChunkInfo info;
+  const bool found = row.ok() && *row;
+  if (found) {
+    info = ChunkInfo{st->column_int64(0), st->column_int64(1), st->column_int64(2),
+                     st->column_double(3), st->column_double(4)};
+  }
+  st->reset();
+  if (!row.ok()) return row.status();
+  if (!found || info.first_frame > frame) {
+    return Status::not_found("session {}: no chunk holds frame {}", session_id_, frame);
+  }
+  return info;
+}
+
+Result<ChunkData> Source::chunk(FrameIndex frame) {
+  REEL_ASSIGN_OR_RETURN(ChunkInfo info, chunk_info(frame));
+  const Key key{kChunkKey, info.last_frame};
+  if (auto hit = lookup(key)) {
+    return ChunkData{info, std::static_pointer_cast<const std::vector<uint8_t>>(hit)};
+  }
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store_.prepare("SELECT data FROM chunks WHERE chunk_id = ?"));
+  REEL_RETURN_IF_ERROR(st->bind(1, info.chunk_id));
+  auto row = st->step();
+  if (!row.ok() || !*row) {
+    st->reset();
+    if (!row.ok()) return row.status().with_context(chunk_context(info));
+    return Status::not_found("{}: row vanished", chunk_context(info));
+  }
+  auto payload = std::make_shared<std::vector<uint8_t>>();
+  auto opened = blob_codec_.open(st->column_blob(0), BlobKind::kDeltaChunk, *payload);
+  st->reset();
+  if (!opened.ok()) return damaged(key, opened.status().with_context(chunk_context(info)));
+  ++stats_.chunk_loads;
+  insert(key, payload, payload->capacity());
+  return ChunkData{info, std::move(payload)};
+}
+
+Status Source::damaged(const Key& key, Status problem) {
+  if (reported_.emplace(key.kind, key.frame).second && on_problem_) on_problem_(problem);
+  return problem;
+}
+
+std::shared_ptr<const void> Source::lookup(const Key& key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  ++stats_.cache_hits;
+  return it->second->value;
+}
+
+void Source::insert(const Key& key, std::shared_ptr<const void> value, size_t bytes) {
+  bytes += kEntryOverhead;
+  if (bytes > budget_) return;  // would evict everything for one entry: serve it uncached
+  if (auto it = index_.find(key); it != index_.end()) {
+    bytes_in_use_ -= it->second->bytes;
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+  while (bytes_in_use_ + bytes > budget_ && !lru_.empty()) {
+    bytes_in_use_ -= lru_.back().bytes;
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  lru_.push_front(Entry{key, std::move(value), bytes});
+  index_.emplace(key, lru_.begin());
+  bytes_in_use_ += bytes;
+}
+
+void Source::drop_cache() {
+  lru_.clear();
+  index_.clear();
+  bytes_in_use_ = 0;
+}
+
+Replayer::CacheStats Source::stats() const {
+  Replayer::CacheStats s = stats_;
+  s.bytes_in_use = bytes_in_use_;
+  return s;
+}
+
+}  // namespace reel::replay
