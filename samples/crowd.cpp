@@ -167,10 +167,17 @@ struct CrowdGenerator::State {
         position_sigma(static_cast<float>(o.position_jitter_m)),
         rotation_sigma_half_rad(
             static_cast<float>(o.rotation_jitter_deg * std::numbers::pi / 360)) {
+    // A resting prop starts moving at rate f / ((1 - f) T) to keep a fraction f of the props in
+    // motion (T: mean move duration). Grabs throw props too (players / kMeanGrabSeconds per
+    // second, spread over the props), so spontaneous starts make up only the rest.
     const double mean_move_s = (kMinMoveSeconds + kMaxMoveSeconds) / 2;
     const double f = o.moving_fraction;
-    mean_rest_frames =
-        f <= 0 ? std::numeric_limits<double>::infinity() : mean_move_s * (1 - f) / f * o.tick_rate;
+    const double start_rate = f / ((1 - f) * mean_move_s);
+    const double grab_rate =
+        o.props > 0 ? static_cast<double>(o.players) / (kMeanGrabSeconds * o.props) : 0;
+    const double spontaneous_rate = start_rate - grab_rate;
+    mean_rest_frames = spontaneous_rate <= 0 ? std::numeric_limits<double>::infinity()
+                                             : o.tick_rate / spontaneous_rate;
     players.resize(static_cast<size_t>(o.players));
     for (Player& p : players) init_player(p);
     props.resize(static_cast<size_t>(o.props));

@@ -38,6 +38,7 @@ struct BenchRecordOptions {
   samples::CrowdOptions crowd;
   std::string dir;  // "" = a fresh directory under the system temp dir
   bool json = false;
+  bool in_process = false;  // debugging: no fork (peak RSS is then cumulative)
 };
 
 enum class Config { kGeneratorOnly, kReelLossless, kReelLossy, kRosbagStyle, kFullState };
@@ -138,8 +139,8 @@ Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool 
 
 Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, Config config,
                             const std::string& path, std::vector<float>& game_us) {
-  const auto& paths =
-      samples::CrowdGenerator(samples::CrowdOptions{.players = 0, .props = 0}).property_paths();
+  const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
+  const auto& paths = paths_source.property_paths();
   auto opened = config == Config::kRosbagStyle
                     ? bench::open_rosbag_style_writer(path, paths, options.crowd.tick_rate)
                     : bench::open_full_state_writer(path, paths);
@@ -202,6 +203,7 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
 // Forks, runs the configuration in the child, and returns its figures.
 Figures run_in_child(const BenchRecordOptions& options, int64_t frames, Config config,
                      const std::string& path) {
+  if (options.in_process) return run_config(options, frames, config, path);
   int fds[2];
   if (pipe(fds) != 0) throw CliError(kExitInternal, "pipe() failed");
   std::fflush(nullptr);
@@ -209,7 +211,12 @@ Figures run_in_child(const BenchRecordOptions& options, int64_t frames, Config c
   if (pid < 0) throw CliError(kExitInternal, "fork() failed");
   if (pid == 0) {
     close(fds[0]);
-    const Figures figures = run_config(options, frames, config, path);
+    Figures figures;
+    try {
+      figures = run_config(options, frames, config, path);
+    } catch (const std::exception& e) {
+      std::snprintf(figures.error, sizeof figures.error, "exception: %s", e.what());
+    }
     const char* bytes = reinterpret_cast<const char*>(&figures);
     size_t written = 0;
     while (written < sizeof figures) {
@@ -408,6 +415,8 @@ void register_bench_record(CLI::App& bench) {
   cmd->add_option("--dir", options->dir,
                   "Directory for the recordings (kept); default: a temp dir");
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
+  cmd->add_flag("--in-process", options->in_process,
+                "Run every configuration in this process (debugging; peak RSS is then shared)");
   cmd->footer("Example: reel bench record --duration 10m");
   cmd->callback([options] { run_bench_record(*options); });
 }
