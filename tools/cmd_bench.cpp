@@ -6,6 +6,7 @@ void register_bench(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks that print a table of figures");
   bench->require_subcommand(1);
   register_bench_variant(*bench);
+  register_bench_record(*bench);
 }
 
 }  // namespace reel::cli

@@ -8,6 +8,7 @@ namespace reel::cli {
 
 void register_variant(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_record(CLI::App& app);
 // Inspecting subcommands (cmd_ls.cpp ... cmd_scrub.cpp; shared plumbing in inspect_common.h).
 void register_ls(CLI::App& app);
 void register_info(CLI::App& app);
@@ -20,5 +21,6 @@ void register_scrub(CLI::App& app);
 
 // `reel bench` subcommands, one file each (bench_<name>.cpp).
 void register_bench_variant(CLI::App& bench);
+void register_bench_record(CLI::App& bench);
 
 }  // namespace reel::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.footer("Run `reel COMMAND --help` for a command's options and examples.");
   reel::cli::register_variant(app);
   reel::cli::register_bench(app);
+  reel::cli::register_record(app);
   reel::cli::register_ls(app);
   reel::cli::register_info(app);
   reel::cli::register_show(app);
