@@ -69,10 +69,15 @@ class Decoder {
         max_depth_(std::max(options.max_depth, 0)),
         budget_(saturating_budget(bytes.size(), options)) {}
 
-  Status decode(Variant& out, int depth);
+  bool decode(Variant& out, int depth);
   size_t position() const { return pos_; }
+  const Status& error() const { return error_; }
 
  private:
+  bool fail(Status status) const {
+    error_ = std::move(status);
+    return false;
+  }
   static size_t saturating_budget(size_t input, const DecodeOptions& o) {
     const size_t max = std::numeric_limits<size_t>::max();
     if (o.max_alloc_factor != 0 && input > (max - o.max_alloc_base) / o.max_alloc_factor)
@@ -82,27 +87,27 @@ class Decoder {
 
   size_t remaining() const { return size_ - pos_; }
   // "at byte N: <what> (<field>, need X bytes, have Y)".
-  Status truncated(std::string_view field, uint64_t need) const {
-    return Status::corruption("at byte {}: truncated input ({}, need {} bytes, have {})", pos_,
-                              field, need, remaining());
+  bool truncated(std::string_view field, uint64_t need) const {
+    return fail(Status::corruption("at byte {}: truncated input ({}, need {} bytes, have {})", pos_,
+                                   field, need, remaining()));
   }
-  Status malformed(size_t at, std::string_view what, std::string_view field) const {
-    return Status::corruption("at byte {}: {} ({})", at, what, field);
+  bool malformed(size_t at, std::string_view what, std::string_view field) const {
+    return fail(Status::corruption("at byte {}: {} ({})", at, what, field));
   }
-  Status need(uint64_t n, std::string_view field) const {
+  bool need(uint64_t n, std::string_view field) const {
     if (n > remaining()) [[unlikely]]
       return truncated(field, n);
-    return {};
+    return true;
   }
   // Charges `bytes` of memory about to be allocated against the decode's budget.
-  Status charge(uint64_t bytes, std::string_view field) {
+  bool charge(uint64_t bytes, std::string_view field) {
     if (bytes > budget_) [[unlikely]] {
-      return Status::corruption(
+      return fail(Status::corruption(
           "at byte {}: allocation budget exhausted ({}, need {} bytes, have {} of the budget left)",
-          pos_, field, bytes, budget_);
+          pos_, field, bytes, budget_));
     }
     budget_ -= bytes;
-    return {};
+    return true;
   }
   // REQUIRES: need(sizeof(T)) checked.
   template <class T>
@@ -112,42 +117,42 @@ class Decoder {
     return v;
   }
   // A signed int32 count of elements of at least `min_element_size` bytes each.
-  Status read_count(uint32_t raw, size_t min_element_size, std::string_view field, size_t& count) {
+  bool read_count(uint32_t raw, size_t min_element_size, std::string_view field, size_t& count) {
     const auto signed_count = static_cast<int32_t>(raw);
     if (signed_count < 0) {
-      return Status::corruption("at byte {}: negative count {} ({})", pos_ - 4, signed_count,
-                                field);
+      return fail(
+          Status::corruption("at byte {}: negative count {} ({})", pos_ - 4, signed_count, field));
     }
     count = static_cast<size_t>(signed_count);
     const uint64_t bytes = uint64_t{count} * min_element_size;
     if (bytes > remaining()) {
-      return Status::corruption(
-          "at byte {}: count {} exceeds the input ({}, need {} bytes, have {})", pos_ - 4, count,
-          field, bytes, remaining());
+      return fail(
+          Status::corruption("at byte {}: count {} exceeds the input ({}, need {} bytes, have {})",
+                             pos_ - 4, count, field, bytes, remaining()));
     }
-    return {};
+    return true;
   }
-  Status check_depth(int depth, std::string_view field) const {
+  bool check_depth(int depth, std::string_view field) const {
     if (depth > max_depth_) {
-      return Status::corruption("at byte {}: nesting deeper than {} levels ({})", pos_, max_depth_,
-                                field);
+      return fail(Status::corruption("at byte {}: nesting deeper than {} levels ({})", pos_,
+                                     max_depth_, field));
     }
-    return {};
+    return true;
   }
 
-  Status read_gstr(std::string& s, std::string_view field);
-  Status read_string_bytes(size_t length, size_t padded, std::string& s, std::string_view field);
+  bool read_gstr(std::string& s, std::string_view field);
+  bool read_string_bytes(size_t length, size_t padded, std::string& s, std::string_view field);
   template <class T>
-  Status read_struct(Variant& out, Type type, uint32_t header, size_t header_at);
-  Status read_node_path(Variant& out);
-  Status read_object(Variant& out, uint32_t header, int depth);
-  Status read_container_type(uint32_t kind, ContainerType& t, std::string_view field);
-  Status read_array(Variant& out, uint32_t header, int depth);
-  Status read_dictionary(Variant& out, uint32_t header, int depth);
-  Status fill_dictionary(Dictionary& dict, size_t count, int depth);
+  bool read_struct(Variant& out, Type type, uint32_t header, size_t header_at);
+  bool read_node_path(Variant& out);
+  bool read_object(Variant& out, uint32_t header, int depth);
+  bool read_container_type(uint32_t kind, ContainerType& t, std::string_view field);
+  bool read_array(Variant& out, uint32_t header, int depth);
+  bool read_dictionary(Variant& out, uint32_t header, int depth);
+  bool fill_dictionary(Dictionary& dict, size_t count, int depth);
   template <class Vec>
-  Status read_packed(Variant& out, Type type, uint32_t header, size_t header_at);
-  Status read_packed_strings(Variant& out);
+  bool read_packed(Variant& out, Type type, uint32_t header, size_t header_at);
+  bool read_packed_strings(Variant& out);
 
   const uint8_t* data_;
   size_t size_;
@@ -156,24 +161,25 @@ class Decoder {
   bool godot3_;
   int max_depth_;
   size_t budget_;
+  mutable Status error_;
 };
 
 // gstr: u32 signed length, the bytes, padding to 4 (required to be present, content ignored).
-Status Decoder::read_gstr(std::string& s, std::string_view field) {
-  REEL_RETURN_IF_ERROR(need(4, field));
+bool Decoder::read_gstr(std::string& s, std::string_view field) {
+  REEL_TRY(need(4, field));
   const auto length = static_cast<int32_t>(read<uint32_t>());
   if (length < 0) {
-    return Status::corruption("at byte {}: negative string length {} ({})", pos_ - 4, length,
-                              field);
+    return fail(
+        Status::corruption("at byte {}: negative string length {} ({})", pos_ - 4, length, field));
   }
   const size_t n = static_cast<size_t>(length);
   return read_string_bytes(n, n + pad4(n), s, field);
 }
 
 // Godot's parse_utf8: stops at the first NUL, skips one leading BOM, rejects invalid UTF-8.
-Status Decoder::read_string_bytes(size_t length, size_t padded, std::string& s,
-                                  std::string_view field) {
-  REEL_RETURN_IF_ERROR(need(padded, field));
+bool Decoder::read_string_bytes(size_t length, size_t padded, std::string& s,
+                                std::string_view field) {
+  REEL_TRY(need(padded, field));
   const uint8_t* p = data_ + pos_;
   size_t n = length;
   if (const void* nul = std::memchr(p, 0, n))
@@ -182,39 +188,39 @@ Status Decoder::read_string_bytes(size_t length, size_t padded, std::string& s,
   if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) skip = 3;
   const size_t bad = find_invalid_utf8(p + skip, n - skip);
   if (bad != n - skip) {
-    return Status::corruption("at byte {}: invalid UTF-8 ({}, byte {} of {})", pos_ + skip + bad,
-                              field, skip + bad, length);
+    return fail(Status::corruption("at byte {}: invalid UTF-8 ({}, byte {} of {})",
+                                   pos_ + skip + bad, field, skip + bad, length));
   }
-  REEL_RETURN_IF_ERROR(charge(n - skip, field));
+  REEL_TRY(charge(n - skip, field));
   s.assign(reinterpret_cast<const char*>(p + skip), n - skip);
   pos_ += padded;
-  return {};
+  return true;
 }
 
 // Math types: components in memory order; bit 16 means f64 components (a double build).
 template <class T>
-Status Decoder::read_struct(Variant& out, Type type, uint32_t header, size_t header_at) {
+bool Decoder::read_struct(Variant& out, Type type, uint32_t header, size_t header_at) {
   static_assert(kIsWordStruct<T>);
   constexpr bool kHasRealT = !std::is_same_v<T, Color> && !std::is_same_v<T, Vector2i> &&
                              !std::is_same_v<T, Rect2i> && !std::is_same_v<T, Vector3i> &&
                              !std::is_same_v<T, Vector4i>;
   if (kHasRealT && !godot3_ && (header & kFlag64)) {
-    return Status::unsupported(
+    return fail(Status::unsupported(
         "at byte {}: {} has 64-bit real_t components, written by a double-precision real_t build; "
         "Reel supports single-precision (float) real_t only",
-        header_at, type_name(type));
+        header_at, type_name(type)));
   }
-  REEL_RETURN_IF_ERROR(need(sizeof(T), type_name(type)));
+  REEL_TRY(need(sizeof(T), type_name(type)));
   T& v = out.storage().emplace<T>();
   std::memcpy(&v, data_ + pos_, sizeof(T));
   to_or_from_le_words<4>(&v, sizeof(T));
   pos_ += sizeof(T);
-  return {};
+  return true;
 }
 
 // u32 name count | 0x80000000, u32 subname count, u32 flags, then the gstrs (names first).
-Status Decoder::read_node_path(Variant& out) {
-  REEL_RETURN_IF_ERROR(need(12, "NodePath header"));
+bool Decoder::read_node_path(Variant& out) {
+  REEL_TRY(need(12, "NodePath header"));
   const uint32_t first = read<uint32_t>();
   if (!(first & kNodePathNewFormat)) {
     return malformed(pos_ - 4, "old-format NodePath (no 0x80000000 marker)", "NodePath");
@@ -225,50 +231,49 @@ Status Decoder::read_node_path(Variant& out) {
   if (flags & kNodePathLegacyProperty) ++subname_count;
   const uint64_t total = name_count + subname_count;
   if (total * 4 > remaining()) {
-    return Status::corruption(
+    return fail(Status::corruption(
         "at byte {}: NodePath part count {} exceeds the input (NodePath, need {} bytes, have {})",
-        pos_ - 12, total, total * 4, remaining());
+        pos_ - 12, total, total * 4, remaining()));
   }
-  REEL_RETURN_IF_ERROR(charge(total * sizeof(std::string), "NodePath"));
+  REEL_TRY(charge(total * sizeof(std::string), "NodePath"));
   NodePath& path = out.storage().emplace<NodePath>();
   path.absolute = flags & kNodePathAbsolute;
   path.names.resize(name_count);
   path.subnames.resize(subname_count);
-  for (auto& name : path.names) REEL_RETURN_IF_ERROR(read_gstr(name, "NodePath name"));
-  for (auto& name : path.subnames) REEL_RETURN_IF_ERROR(read_gstr(name, "NodePath subname"));
-  return {};
+  for (auto& name : path.names) REEL_TRY(read_gstr(name, "NodePath name"));
+  for (auto& name : path.subnames) REEL_TRY(read_gstr(name, "NodePath subname"));
+  return true;
 }
 
-Status Decoder::read_object(Variant& out, uint32_t header, int depth) {
+bool Decoder::read_object(Variant& out, uint32_t header, int depth) {
   if (header & kFlag64) {  // object as id: always allowed
-    REEL_RETURN_IF_ERROR(need(8, "Object id"));
+    REEL_TRY(need(8, "Object id"));
     out.storage().emplace<Object>().instance_id = read<uint64_t>();
-    return {};
+    return true;
   }
   if (!allow_objects_) {
-    return Status::unsupported(
+    return fail(Status::unsupported(
         "at byte {}: full Object payload refused (Object, decode with allow_objects to accept it)",
-        pos_ - 4);
+        pos_ - 4));
   }
-  REEL_RETURN_IF_ERROR(check_depth(depth, "Object"));
+  REEL_TRY(check_depth(depth, "Object"));
   auto full = std::make_shared<FullObject>();
-  REEL_RETURN_IF_ERROR(read_gstr(full->class_name, "Object class name"));
+  REEL_TRY(read_gstr(full->class_name, "Object class name"));
   if (full->class_name.empty()) {  // a null object
     out.storage().emplace<Object>();
-    return {};
+    return true;
   }
-  REEL_RETURN_IF_ERROR(need(4, "Object property count"));
+  REEL_TRY(need(4, "Object property count"));
   size_t count = 0;
-  REEL_RETURN_IF_ERROR(read_count(read<uint32_t>(), 8, "Object property count", count));
-  REEL_RETURN_IF_ERROR(
-      charge(count * (sizeof(std::string) + sizeof(Variant)) + sizeof(FullObject), "Object"));
+  REEL_TRY(read_count(read<uint32_t>(), 8, "Object property count", count));
+  REEL_TRY(charge(count * (sizeof(std::string) + sizeof(Variant)) + sizeof(FullObject), "Object"));
   full->property_names.resize(count);
   full->property_values.resize(count);
   for (size_t i = 0; i < count; ++i) {
-    REEL_RETURN_IF_ERROR(read_gstr(full->property_names[i], "Object property name"));
+    REEL_TRY(read_gstr(full->property_names[i], "Object property name"));
     const size_t value_at = pos_;
     Variant& value = full->property_values[i];
-    REEL_RETURN_IF_ERROR(decode(value, depth + 1));
+    REEL_TRY(decode(value, depth + 1));
     // Godot 4 stores the attached script as its res:// path (or NIL).
     if (!godot3_ && full->property_names[i] == "script" && !value.is_nil()) {
       const std::string* path = value.get_if<std::string>();
@@ -280,99 +285,103 @@ Status Decoder::read_object(Variant& out, uint32_t header, int depth) {
   }
   Object& object = out.storage().emplace<Object>();
   object.full = std::move(full);
-  return {};
+  return true;
 }
 
 // Descriptor kinds: 0 none, 1 builtin (u32 type id), 2 class name (gstr), 3 script path (gstr).
-Status Decoder::read_container_type(uint32_t kind, ContainerType& t, std::string_view field) {
+bool Decoder::read_container_type(uint32_t kind, ContainerType& t, std::string_view field) {
   switch (kind) {
     case 0:
-      return {};
+      return true;
     case 1: {
-      REEL_RETURN_IF_ERROR(need(4, field));
+      REEL_TRY(need(4, field));
       const uint32_t id = read<uint32_t>();
       if (id >= kTypeCount) {
-        return Status::corruption("at byte {}: invalid builtin type id {} ({})", pos_ - 4, id,
-                                  field);
+        return fail(
+            Status::corruption("at byte {}: invalid builtin type id {} ({})", pos_ - 4, id, field));
       }
       if (id != 0) {  // a NIL element type means untyped
         t.kind = ContainerKind::kBuiltin;
         t.builtin = static_cast<Type>(id);
       }
-      return {};
+      return true;
     }
     default: {
       const size_t at = pos_;
       std::string name;
-      REEL_RETURN_IF_ERROR(read_gstr(name, field));
+      REEL_TRY(read_gstr(name, field));
       t.builtin = Type::OBJECT;
       if (!allow_objects_) {  // as Godot: no class lookup, no script loading
         t.kind = ContainerKind::kClassName;
         t.name = kEncodedObjectAsId;
-        return {};
+        return true;
       }
       if (kind == 3 && (name.size() <= 6 || name.compare(0, 6, "res://") != 0)) {
         return malformed(at, "container script is not a res:// path", field);
       }
       t.kind = kind == 3 ? ContainerKind::kScript : ContainerKind::kClassName;
       t.name = std::move(name);
-      return {};
+      return true;
     }
   }
 }
 
-Status Decoder::read_array(Variant& out, uint32_t header, int depth) {
-  REEL_RETURN_IF_ERROR(check_depth(depth, "Array"));
+bool Decoder::read_array(Variant& out, uint32_t header, int depth) {
+  REEL_TRY(check_depth(depth, "Array"));
   Array& array = out.storage().emplace<Array>();
   if (!godot3_) {
-    REEL_RETURN_IF_ERROR(read_container_type((header >> kArrayKindShift) & 3, array.element_type,
-                                             "Array element type"));
+    REEL_TRY(read_container_type((header >> kArrayKindShift) & 3, array.element_type,
+                                 "Array element type"));
   }
-  REEL_RETURN_IF_ERROR(need(4, "Array count"));
+  REEL_TRY(need(4, "Array count"));
   size_t count = 0;
-  REEL_RETURN_IF_ERROR(read_count(read<uint32_t>() & kContainerCountMask, 4, "Array", count));
-  REEL_RETURN_IF_ERROR(charge(count * sizeof(Variant), "Array"));
+  REEL_TRY(read_count(read<uint32_t>() & kContainerCountMask, 4, "Array", count));
+  REEL_TRY(charge(count * sizeof(Variant), "Array"));
   array.items.resize(count);
-  for (Variant& item : array.items) REEL_RETURN_IF_ERROR(decode(item, depth + 1));
-  return {};
+  for (Variant& item : array.items) REEL_TRY(decode(item, depth + 1));
+  return true;
 }
 
-Status Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
-  REEL_RETURN_IF_ERROR(check_depth(depth, "Dictionary"));
+bool Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
+  REEL_TRY(check_depth(depth, "Dictionary"));
   Dictionary& dict = out.storage().emplace<Dictionary>();
   if (!godot3_) {
-    REEL_RETURN_IF_ERROR(read_container_type((header >> kDictKeyKindShift) & 3, dict.key_type,
-                                             "Dictionary key type"));
-    REEL_RETURN_IF_ERROR(read_container_type((header >> kDictValueKindShift) & 3, dict.value_type,
-                                             "Dictionary value type"));
+    REEL_TRY(read_container_type((header >> kDictKeyKindShift) & 3, dict.key_type,
+                                 "Dictionary key type"));
+    REEL_TRY(read_container_type((header >> kDictValueKindShift) & 3, dict.value_type,
+                                 "Dictionary value type"));
   }
-  REEL_RETURN_IF_ERROR(need(4, "Dictionary count"));
+  REEL_TRY(need(4, "Dictionary count"));
   size_t count = 0;
-  REEL_RETURN_IF_ERROR(read_count(read<uint32_t>() & kContainerCountMask, 8, "Dictionary", count));
+  REEL_TRY(read_count(read<uint32_t>() & kContainerCountMask, 8, "Dictionary", count));
   // Two Variants per entry plus the key index the Dictionary builds.
-  REEL_RETURN_IF_ERROR(charge(count * (2 * sizeof(Variant) + 16), "Dictionary"));
+  REEL_TRY(charge(count * (2 * sizeof(Variant) + 16), "Dictionary"));
   return fill_dictionary(dict, count, depth);
 }
 
 // A repeated key overwrites the earlier value and keeps its position (Godot's behaviour). Small
 // dictionaries use Dictionary::set directly; large ones are de-duplicated here with a sorted hash
 // list so that hostile input stays O(n log n) (Dictionary::set's incremental index insert is O(n)).
-Status Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
+bool Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
   constexpr size_t kSmall = 16;
   dict.reserve(count);
   if (count <= kSmall) {
+    Variant key, value;  // reused: constructing a Variant zero-fills 152 bytes
     for (size_t i = 0; i < count; ++i) {
-      Variant key, value;
-      REEL_RETURN_IF_ERROR(decode(key, depth + 1));
-      REEL_RETURN_IF_ERROR(decode(value, depth + 1));
-      dict.set(std::move(key), std::move(value));
+      REEL_TRY(decode(key, depth + 1));
+      REEL_TRY(decode(value, depth + 1));
+      if (Variant* existing = dict.find(key)) {  // a repeated key: later value wins, in place
+        *existing = std::move(value);
+      } else {
+        dict.append_unique(std::move(key), std::move(value));
+      }
     }
-    return {};
+    return true;
   }
   std::vector<Variant> keys(count), values(count);
   for (size_t i = 0; i < count; ++i) {
-    REEL_RETURN_IF_ERROR(decode(keys[i], depth + 1));
-    REEL_RETURN_IF_ERROR(decode(values[i], depth + 1));
+    REEL_TRY(decode(keys[i], depth + 1));
+    REEL_TRY(decode(values[i], depth + 1));
   }
   std::vector<std::pair<uint64_t, uint32_t>> order(count);
   for (size_t i = 0; i < count; ++i) order[i] = {keys[i].hash(), static_cast<uint32_t>(i)};
@@ -401,27 +410,27 @@ Status Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
   for (size_t i = 0; i < count; ++i) {
     if (first_of[i] == i) dict.append_unique(std::move(keys[i]), std::move(values[i]));
   }
-  return {};
+  return true;
 }
 
 // u32 count, then count fixed-size elements (bulk copy on little-endian hosts).
 template <class Vec>
-Status Decoder::read_packed(Variant& out, Type type, uint32_t header, size_t header_at) {
+bool Decoder::read_packed(Variant& out, Type type, uint32_t header, size_t header_at) {
   using Elem = typename Vec::value_type;
   constexpr bool kHasRealT = std::is_same_v<Elem, Vector2> || std::is_same_v<Elem, Vector3> ||
                              std::is_same_v<Elem, Vector4>;
   if (kHasRealT && !godot3_ && (header & kFlag64)) {
-    return Status::unsupported(
+    return fail(Status::unsupported(
         "at byte {}: {} has 64-bit real_t components, written by a double-precision real_t build; "
         "Reel supports single-precision (float) real_t only",
-        header_at, type_name(type));
+        header_at, type_name(type)));
   }
-  REEL_RETURN_IF_ERROR(need(4, type_name(type)));
+  REEL_TRY(need(4, type_name(type)));
   size_t count = 0;
-  REEL_RETURN_IF_ERROR(read_count(read<uint32_t>(), sizeof(Elem), type_name(type), count));
+  REEL_TRY(read_count(read<uint32_t>(), sizeof(Elem), type_name(type), count));
   const size_t bytes = count * sizeof(Elem);
-  REEL_RETURN_IF_ERROR(need(bytes + pad4(bytes), type_name(type)));
-  REEL_RETURN_IF_ERROR(charge(bytes, type_name(type)));
+  REEL_TRY(need(bytes + pad4(bytes), type_name(type)));
+  REEL_TRY(charge(bytes, type_name(type)));
   Vec& v = out.storage().emplace<Vec>();
   v.resize(count);
   if (bytes != 0) {
@@ -432,70 +441,70 @@ Status Decoder::read_packed(Variant& out, Type type, uint32_t header, size_t hea
     to_or_from_le_words<kWord>(v.data(), bytes);
   }
   pos_ += bytes + pad4(bytes);
-  return {};
+  return true;
 }
 
 // Each element: u32 length (including the NUL Godot writes), body padded to 4; decoded with the
 // String routine, so the NUL ends it.
-Status Decoder::read_packed_strings(Variant& out) {
-  REEL_RETURN_IF_ERROR(need(4, "PackedStringArray"));
+bool Decoder::read_packed_strings(Variant& out) {
+  REEL_TRY(need(4, "PackedStringArray"));
   size_t count = 0;
-  REEL_RETURN_IF_ERROR(read_count(read<uint32_t>(), 4, "PackedStringArray", count));
-  REEL_RETURN_IF_ERROR(charge(count * sizeof(std::string), "PackedStringArray"));
+  REEL_TRY(read_count(read<uint32_t>(), 4, "PackedStringArray", count));
+  REEL_TRY(charge(count * sizeof(std::string), "PackedStringArray"));
   auto& strings = out.storage().emplace<PackedStringArray>();
   strings.resize(count);
-  for (auto& s : strings) REEL_RETURN_IF_ERROR(read_gstr(s, "PackedStringArray element"));
-  return {};
+  for (auto& s : strings) REEL_TRY(read_gstr(s, "PackedStringArray element"));
+  return true;
 }
 
-Status Decoder::decode(Variant& out, int depth) {
-  REEL_RETURN_IF_ERROR(need(4, "Variant header"));
+bool Decoder::decode(Variant& out, int depth) {
+  REEL_TRY(need(4, "Variant header"));
   const size_t header_at = pos_;
   const uint32_t header = read<uint32_t>();
   const uint32_t id = header & kTypeMask;
   Type type;
   if (godot3_) {
     if (id >= kGodot3TypeCount) {
-      return Status::corruption("at byte {}: unknown Godot 3 type id {} (Variant header)",
-                                header_at, id);
+      return fail(Status::corruption("at byte {}: unknown Godot 3 type id {} (Variant header)",
+                                     header_at, id));
     }
     type = kTypeOfGodot3Id[id];
   } else {
     if (id >= kTypeCount) {
-      return Status::corruption("at byte {}: unknown Godot 4 type id {} (Variant header)",
-                                header_at, id);
+      return fail(Status::corruption("at byte {}: unknown Godot 4 type id {} (Variant header)",
+                                     header_at, id));
     }
     type = static_cast<Type>(id);
   }
   switch (type) {
     case Type::NIL:
       out.storage().emplace<std::monostate>();
-      return {};
+      return true;
     case Type::CALLABLE:
       out.storage().emplace<Callable>();
-      return {};
+      return true;
     case Type::BOOL:
-      REEL_RETURN_IF_ERROR(need(4, "bool"));
+      REEL_TRY(need(4, "bool"));
       out.storage().emplace<bool>(read<uint32_t>() != 0);
-      return {};
+      return true;
     case Type::INT:
       if (header & kFlag64) {
-        REEL_RETURN_IF_ERROR(need(8, "int (64-bit)"));
+        REEL_TRY(need(8, "int (64-bit)"));
         out.storage().emplace<int64_t>(read<int64_t>());
       } else {
-        REEL_RETURN_IF_ERROR(need(4, "int (32-bit)"));
+        REEL_TRY(need(4, "int (32-bit)"));
         out.storage().emplace<int64_t>(read<int32_t>());
       }
-      return {};
+      return true;
     case Type::FLOAT:
       if (header & kFlag64) {
-        REEL_RETURN_IF_ERROR(need(8, "float (64-bit)"));
+        REEL_TRY(need(8, "float (64-bit)"));
         out.storage().emplace<double>(read<double>());
       } else {
-        REEL_RETURN_IF_ERROR(need(4, "float (32-bit)"));
+        REEL_TRY(need(4, "float (32-bit)"));
         out.storage().emplace<double>(read<float>());
       }
-      return {};
+      return true;
     case Type::STRING:
       return read_gstr(out.storage().emplace<std::string>(), "String");
     case Type::STRING_NAME:
@@ -525,19 +534,19 @@ Status Decoder::decode(Variant& out, int depth) {
     case Type::RID:
       if (godot3_) {  // Godot 3 writes no payload
         out.storage().emplace<RID>();
-        return {};
+        return true;
       }
-      REEL_RETURN_IF_ERROR(need(8, "RID"));
+      REEL_TRY(need(8, "RID"));
       out.storage().emplace<RID>().id = read<uint64_t>();
-      return {};
+      return true;
     case Type::OBJECT:
       return read_object(out, header, depth);
     case Type::SIGNAL: {
       Signal& signal = out.storage().emplace<Signal>();
-      REEL_RETURN_IF_ERROR(read_gstr(signal.name, "Signal name"));
-      REEL_RETURN_IF_ERROR(need(8, "Signal object id"));
+      REEL_TRY(read_gstr(signal.name, "Signal name"));
+      REEL_TRY(need(8, "Signal object id"));
       signal.object_id = read<uint64_t>();
-      return {};
+      return true;
     }
     case Type::DICTIONARY:
       return read_dictionary(out, header, depth);
@@ -564,7 +573,7 @@ Status Decoder::decode(Variant& out, int depth) {
     case Type::PACKED_VECTOR4_ARRAY:
       return read_packed<PackedVector4Array>(out, type, header, header_at);
   }
-  return Status::internal("unhandled Variant type {}", static_cast<int>(type));
+  return fail(Status::internal("unhandled Variant type {}", static_cast<int>(type)));
 }
 
 }  // namespace
@@ -572,7 +581,7 @@ Status Decoder::decode(Variant& out, int depth) {
 Result<Decoded> decode_variant(std::span<const uint8_t> bytes, const DecodeOptions& options) {
   Decoder decoder(bytes, options);
   Decoded decoded;
-  REEL_RETURN_IF_ERROR(decoder.decode(decoded.value, 0));
+  if (!decoder.decode(decoded.value, 0)) return decoder.error();
   decoded.bytes_read = decoder.position();
   return decoded;
 }

@@ -1,5 +1,6 @@
 // Godot Variant binary encoder (var_to_bytes / var2bytes). Byte layout: see
 // shared/docs/godot-variant-binary.md sections 3-8; dialect differences: section 10.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -18,25 +19,43 @@ class Encoder {
         full_objects_(options.full_objects),
         godot3_(options.dialect == GodotDialect::kGodot3) {}
 
-  Status encode(const Variant& v, int depth);
+  ~Encoder() { out_.resize(pos_); }  // drops the unused slack
+  bool encode(const Variant& v, int depth);
+  const Status& error() const { return error_; }
 
  private:
+  bool fail(Status status) const {
+    error_ = std::move(status);
+    return false;
+  }
+  // `out_` may hold slack beyond pos_ (zero-filled by resize); small writes go through it.
   uint8_t* grow(size_t n) {
-    const size_t old = out_.size();
-    out_.resize(old + n);
-    return out_.data() + old;
+    if (out_.size() - pos_ < n) [[unlikely]]
+      out_.resize(std::max(out_.size() * 2, pos_ + n + 256));
+    uint8_t* p = out_.data() + pos_;
+    pos_ += n;
+    return p;
   }
   void put_u32(uint32_t v) { store_le(grow(4), v); }
   void put_u64(uint64_t v) { store_le(grow(8), v); }
-  void put_zeros(size_t n) { out_.insert(out_.end(), n, uint8_t{0}); }
+  void put_zeros(size_t n) { std::memset(grow(n), 0, n); }
   // Appends `bytes` bytes of `Width`-byte little-endian words (bulk copy on little-endian hosts).
   template <size_t Width>
   void put_words(const void* p, size_t bytes) {
     if (bytes == 0) return;
-    const auto* b = static_cast<const uint8_t*>(p);
-    const size_t old = out_.size();
-    out_.insert(out_.end(), b, b + bytes);
-    to_or_from_le_words<Width>(out_.data() + old, bytes);
+    uint8_t* dst;
+    if (bytes <= 64 || out_.size() - pos_ >= bytes) {
+      dst = grow(bytes);
+    } else {  // bulk: drop the slack and append without zero-filling first
+      const auto* b = static_cast<const uint8_t*>(p);
+      out_.resize(pos_);
+      out_.insert(out_.end(), b, b + bytes);
+      to_or_from_le_words<Width>(out_.data() + pos_, bytes);
+      pos_ += bytes;
+      return;
+    }
+    std::memcpy(dst, p, bytes);
+    to_or_from_le_words<Width>(dst, bytes);
   }
   template <class T>
   void put_struct(const T& v) {
@@ -50,64 +69,67 @@ class Encoder {
     put_zeros(pad4(s.size()));
   }
 
-  Status put_header(Type type, uint32_t flags);
+  bool put_header(Type type, uint32_t flags);
   // Containers and full objects at a depth beyond Godot's limit (as the decoder checks).
-  static Status check_depth(int depth) {
+  bool check_depth(int depth) const {
     if (depth > kMaxEncodeDepth) {
-      return Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth);
+      return fail(
+          Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth));
     }
-    return {};
+    return true;
   }
-  Status check_length(size_t n, std::string_view what) const;
-  Status put_string(std::string_view s, std::string_view what);
+  bool check_length(size_t n, std::string_view what) const;
+  bool put_string(std::string_view s, std::string_view what);
   void put_int(int64_t v);
   void put_float(double d);
-  Status put_node_path(const NodePath& path);
-  Status put_object(const Object& object, int depth);
+  bool put_node_path(const NodePath& path);
+  bool put_object(const Object& object, int depth);
   uint32_t container_kind(const ContainerType& t) const;
-  Status check_container_type(const ContainerType& t, std::string_view what) const;
-  Status put_container_type(const ContainerType& t);
-  Status put_array(const Array& array, int depth);
-  Status put_dictionary(const Dictionary& dict, int depth);
+  bool check_container_type(const ContainerType& t, std::string_view what) const;
+  bool put_container_type(const ContainerType& t);
+  bool put_array(const Array& array, int depth);
+  bool put_dictionary(const Dictionary& dict, int depth);
   template <size_t Width, class Vec>
-  Status put_packed(Type type, const Vec& v);
-  Status put_packed_bytes(const PackedByteArray& v);
-  Status put_packed_strings(const PackedStringArray& v);
+  bool put_packed(Type type, const Vec& v);
+  bool put_packed_bytes(const PackedByteArray& v);
+  bool put_packed_strings(const PackedStringArray& v);
 
   std::vector<uint8_t>& out_;
+  size_t pos_ = out_.size();  // end of the encoded bytes
+  mutable Status error_;
   bool full_objects_;
   bool godot3_;
 };
 
-Status Encoder::put_header(Type type, uint32_t flags) {
+bool Encoder::put_header(Type type, uint32_t flags) {
   const auto type_index = static_cast<size_t>(type);
   uint32_t id = static_cast<uint32_t>(type_index);
   if (godot3_) {
     const int g3 = kGodot3IdOf[type_index];
     if (g3 < 0) {
-      return Status::invalid_argument(
+      return fail(Status::invalid_argument(
           "cannot encode {} in the Godot 3 dialect: Godot 3 has no {} type", type_name(type),
-          type_name(type));
+          type_name(type)));
     }
     id = static_cast<uint32_t>(g3);
   }
   put_u32(id | flags);
-  return {};
+  return true;
 }
 
 // Godot decodes lengths and counts as signed int32.
-Status Encoder::check_length(size_t n, std::string_view what) const {
+bool Encoder::check_length(size_t n, std::string_view what) const {
   if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return Status::invalid_argument("{} has {} elements/bytes, more than Godot's limit of 2^31-1",
-                                    what, n);
+    return fail(Status::invalid_argument(
+        "{} has {} elements/bytes, more than Godot's limit of 2^31-1", what, n));
   }
-  return {};
+  return true;
 }
 
-Status Encoder::put_string(std::string_view s, std::string_view what) {
-  REEL_RETURN_IF_ERROR(check_length(s.size(), what));
+bool Encoder::put_string(std::string_view s, std::string_view what) {
+  REEL_TRY(check_length(s.size(), what));
   put_gstr(s);
-  return {};
+  return true;
 }
 
 // 32-bit payload when the value fits in int32, else 64-bit with the flag (a rule on the value).
@@ -136,45 +158,45 @@ void Encoder::put_float(double d) {
   }
 }
 
-Status Encoder::put_node_path(const NodePath& path) {
-  REEL_RETURN_IF_ERROR(check_length(path.names.size() + path.subnames.size(), "NodePath"));
+bool Encoder::put_node_path(const NodePath& path) {
+  REEL_TRY(check_length(path.names.size() + path.subnames.size(), "NodePath"));
   put_u32(static_cast<uint32_t>(path.names.size()) | kNodePathNewFormat);
   put_u32(static_cast<uint32_t>(path.subnames.size()));
   put_u32(path.absolute ? kNodePathAbsolute : 0);
-  for (const auto& name : path.names) REEL_RETURN_IF_ERROR(put_string(name, "NodePath name"));
-  for (const auto& name : path.subnames) REEL_RETURN_IF_ERROR(put_string(name, "NodePath subname"));
-  return {};
+  for (const auto& name : path.names) REEL_TRY(put_string(name, "NodePath name"));
+  for (const auto& name : path.subnames) REEL_TRY(put_string(name, "NodePath subname"));
+  return true;
 }
 
-Status Encoder::put_object(const Object& object, int depth) {
+bool Encoder::put_object(const Object& object, int depth) {
   if (object.full && full_objects_) {
-    REEL_RETURN_IF_ERROR(check_depth(depth));
+    REEL_TRY(check_depth(depth));
     const FullObject& full = *object.full;
     if (full.property_names.size() != full.property_values.size()) {
-      return Status::invalid_argument("Object of class '{}' has {} property names but {} values",
-                                      full.class_name, full.property_names.size(),
-                                      full.property_values.size());
+      return fail(Status::invalid_argument(
+          "Object of class '{}' has {} property names but {} values", full.class_name,
+          full.property_names.size(), full.property_values.size()));
     }
-    REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, 0));
-    REEL_RETURN_IF_ERROR(put_string(full.class_name, "Object class name"));
-    REEL_RETURN_IF_ERROR(check_length(full.property_names.size(), "Object property list"));
+    REEL_TRY(put_header(Type::OBJECT, 0));
+    REEL_TRY(put_string(full.class_name, "Object class name"));
+    REEL_TRY(check_length(full.property_names.size(), "Object property list"));
     put_u32(static_cast<uint32_t>(full.property_names.size()));
     for (size_t i = 0; i < full.property_names.size(); ++i) {
-      REEL_RETURN_IF_ERROR(put_string(full.property_names[i], "Object property name"));
-      REEL_RETURN_IF_ERROR(encode(full.property_values[i], depth + 1));
+      REEL_TRY(put_string(full.property_names[i], "Object property name"));
+      REEL_TRY(encode(full.property_values[i], depth + 1));
     }
-    return {};
+    return true;
   }
   const bool is_null = object.instance_id == 0 && !object.full;
   if (is_null && !godot3_) return put_header(Type::NIL, 0);  // Godot 4: null Object -> NIL
   if (is_null && full_objects_) {
-    REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, 0));  // Godot 3: empty class name
+    REEL_TRY(put_header(Type::OBJECT, 0));  // Godot 3: empty class name
     put_u32(0);
-    return {};
+    return true;
   }
-  REEL_RETURN_IF_ERROR(put_header(Type::OBJECT, kFlag64));  // object as id
+  REEL_TRY(put_header(Type::OBJECT, kFlag64));  // object as id
   put_u64(object.instance_id);
-  return {};
+  return true;
 }
 
 // The 2-bit kind Godot writes for a container type (shared/docs section 6).
@@ -192,127 +214,126 @@ uint32_t Encoder::container_kind(const ContainerType& t) const {
   return 0;
 }
 
-Status Encoder::check_container_type(const ContainerType& t, std::string_view what) const {
+bool Encoder::check_container_type(const ContainerType& t, std::string_view what) const {
   if (static_cast<uint8_t>(t.kind) > 3) {
-    return Status::invalid_argument("{} has an invalid container kind {}", what,
-                                    static_cast<int>(t.kind));
+    return fail(Status::invalid_argument("{} has an invalid container kind {}", what,
+                                         static_cast<int>(t.kind)));
   }
   if (t.kind == ContainerKind::kBuiltin && static_cast<size_t>(t.builtin) >= kTypeCount) {
-    return Status::invalid_argument("{} has an invalid builtin type id {}", what,
-                                    static_cast<int>(t.builtin));
+    return fail(Status::invalid_argument("{} has an invalid builtin type id {}", what,
+                                         static_cast<int>(t.builtin)));
   }
   if (godot3_ && container_kind(t) != 0) {
-    return Status::invalid_argument("cannot encode a typed {} in the Godot 3 dialect", what);
+    return fail(Status::invalid_argument("cannot encode a typed {} in the Godot 3 dialect", what));
   }
-  return {};
+  return true;
 }
 
-Status Encoder::put_container_type(const ContainerType& t) {
+bool Encoder::put_container_type(const ContainerType& t) {
   switch (container_kind(t)) {
     case 1:
       put_u32(static_cast<uint32_t>(t.builtin));
-      return {};
+      return true;
     case 2:  // var_to_bytes hides the real class behind EncodedObjectAsID
       return put_string(full_objects_ ? std::string_view(t.name) : kEncodedObjectAsId,
                         "container class name");
     case 3:
       return put_string(t.name, "container script path");
     default:
-      return {};
+      return true;
   }
 }
 
-Status Encoder::put_array(const Array& array, int depth) {
-  REEL_RETURN_IF_ERROR(check_depth(depth));
-  REEL_RETURN_IF_ERROR(check_container_type(array.element_type, "Array"));
-  REEL_RETURN_IF_ERROR(check_length(array.items.size(), "Array"));
-  REEL_RETURN_IF_ERROR(
-      put_header(Type::ARRAY, container_kind(array.element_type) << kArrayKindShift));
-  REEL_RETURN_IF_ERROR(put_container_type(array.element_type));
+bool Encoder::put_array(const Array& array, int depth) {
+  REEL_TRY(check_depth(depth));
+  REEL_TRY(check_container_type(array.element_type, "Array"));
+  REEL_TRY(check_length(array.items.size(), "Array"));
+  REEL_TRY(put_header(Type::ARRAY, container_kind(array.element_type) << kArrayKindShift));
+  REEL_TRY(put_container_type(array.element_type));
   put_u32(static_cast<uint32_t>(array.items.size()));
-  for (const Variant& item : array.items) REEL_RETURN_IF_ERROR(encode(item, depth + 1));
-  return {};
+  for (const Variant& item : array.items) REEL_TRY(encode(item, depth + 1));
+  return true;
 }
 
-Status Encoder::put_dictionary(const Dictionary& dict, int depth) {
-  REEL_RETURN_IF_ERROR(check_depth(depth));
-  REEL_RETURN_IF_ERROR(check_container_type(dict.key_type, "Dictionary key"));
-  REEL_RETURN_IF_ERROR(check_container_type(dict.value_type, "Dictionary value"));
-  REEL_RETURN_IF_ERROR(check_length(dict.size(), "Dictionary"));
+bool Encoder::put_dictionary(const Dictionary& dict, int depth) {
+  REEL_TRY(check_depth(depth));
+  REEL_TRY(check_container_type(dict.key_type, "Dictionary key"));
+  REEL_TRY(check_container_type(dict.value_type, "Dictionary value"));
+  REEL_TRY(check_length(dict.size(), "Dictionary"));
   const uint32_t flags = container_kind(dict.key_type) << kDictKeyKindShift |
                          container_kind(dict.value_type) << kDictValueKindShift;
-  REEL_RETURN_IF_ERROR(put_header(Type::DICTIONARY, flags));
-  REEL_RETURN_IF_ERROR(put_container_type(dict.key_type));
-  REEL_RETURN_IF_ERROR(put_container_type(dict.value_type));
+  REEL_TRY(put_header(Type::DICTIONARY, flags));
+  REEL_TRY(put_container_type(dict.key_type));
+  REEL_TRY(put_container_type(dict.value_type));
   put_u32(static_cast<uint32_t>(dict.size()));
   const auto& keys = dict.keys();
   const auto& values = dict.values();
   for (size_t i = 0; i < keys.size(); ++i) {
-    REEL_RETURN_IF_ERROR(encode(keys[i], depth + 1));
-    REEL_RETURN_IF_ERROR(encode(values[i], depth + 1));
+    REEL_TRY(encode(keys[i], depth + 1));
+    REEL_TRY(encode(values[i], depth + 1));
   }
-  return {};
+  return true;
 }
 
 template <size_t Width, class Vec>
-Status Encoder::put_packed(Type type, const Vec& v) {
-  REEL_RETURN_IF_ERROR(check_length(v.size(), type_name(type)));
-  REEL_RETURN_IF_ERROR(put_header(type, 0));
+bool Encoder::put_packed(Type type, const Vec& v) {
+  REEL_TRY(check_length(v.size(), type_name(type)));
+  REEL_TRY(put_header(type, 0));
   put_u32(static_cast<uint32_t>(v.size()));
   put_words<Width>(v.data(), v.size() * sizeof(v[0]));
-  return {};
+  return true;
 }
 
-Status Encoder::put_packed_bytes(const PackedByteArray& v) {
-  REEL_RETURN_IF_ERROR(check_length(v.size(), "PackedByteArray"));
-  REEL_RETURN_IF_ERROR(put_header(Type::PACKED_BYTE_ARRAY, 0));
+bool Encoder::put_packed_bytes(const PackedByteArray& v) {
+  REEL_TRY(check_length(v.size(), "PackedByteArray"));
+  REEL_TRY(put_header(Type::PACKED_BYTE_ARRAY, 0));
   put_u32(static_cast<uint32_t>(v.size()));
   put_words<1>(v.data(), v.size());
   put_zeros(pad4(v.size()));
-  return {};
+  return true;
 }
 
 // Each element: u32 (N+1), N bytes, a NUL, zero padding so N+1 rounds up to 4.
-Status Encoder::put_packed_strings(const PackedStringArray& v) {
-  REEL_RETURN_IF_ERROR(check_length(v.size(), "PackedStringArray"));
-  REEL_RETURN_IF_ERROR(put_header(Type::PACKED_STRING_ARRAY, 0));
+bool Encoder::put_packed_strings(const PackedStringArray& v) {
+  REEL_TRY(check_length(v.size(), "PackedStringArray"));
+  REEL_TRY(put_header(Type::PACKED_STRING_ARRAY, 0));
   put_u32(static_cast<uint32_t>(v.size()));
   for (const std::string& s : v) {
-    REEL_RETURN_IF_ERROR(check_length(s.size() + 1, "PackedStringArray element"));
+    REEL_TRY(check_length(s.size() + 1, "PackedStringArray element"));
     put_u32(static_cast<uint32_t>(s.size() + 1));
     put_words<1>(s.data(), s.size());
     put_zeros(1 + pad4(s.size() + 1));
   }
-  return {};
+  return true;
 }
 
-Status Encoder::encode(const Variant& v, int depth) {
+bool Encoder::encode(const Variant& v, int depth) {
   const Type type = v.type();
   switch (type) {
     case Type::NIL:
     case Type::CALLABLE:  // the target is not serialised
       return put_header(type, 0);
     case Type::BOOL:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_TRY(put_header(type, 0));
       put_u32(v.get<bool>() ? 1 : 0);
-      return {};
+      return true;
     case Type::INT:
       put_int(v.get<int64_t>());  // same id in both dialects
-      return {};
+      return true;
     case Type::FLOAT:
       put_float(v.get<double>());
-      return {};
+      return true;
     case Type::STRING:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_TRY(put_header(type, 0));
       return put_string(v.get<std::string>(), "String");
     case Type::STRING_NAME:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_TRY(put_header(type, 0));
       return put_string(v.get<StringName>().name, "StringName");
-#define REEL_STRUCT_CASE(TYPE, T)              \
-  case Type::TYPE:                             \
-    REEL_RETURN_IF_ERROR(put_header(type, 0)); \
-    put_struct(v.get<T>());                    \
-    return {};
+#define REEL_STRUCT_CASE(TYPE, T)  \
+  case Type::TYPE:                 \
+    REEL_TRY(put_header(type, 0)); \
+    put_struct(v.get<T>());        \
+    return true;
       REEL_STRUCT_CASE(VECTOR2, Vector2)
       REEL_STRUCT_CASE(VECTOR2I, Vector2i)
       REEL_STRUCT_CASE(RECT2, Rect2)
@@ -331,19 +352,19 @@ Status Encoder::encode(const Variant& v, int depth) {
       REEL_STRUCT_CASE(COLOR, Color)
 #undef REEL_STRUCT_CASE
     case Type::NODE_PATH:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_TRY(put_header(type, 0));
       return put_node_path(v.get<NodePath>());
     case Type::RID:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
+      REEL_TRY(put_header(type, 0));
       if (!godot3_) put_u64(v.get<RID>().id);  // Godot 3 writes the header only
-      return {};
+      return true;
     case Type::OBJECT:
       return put_object(v.get<Object>(), depth);
     case Type::SIGNAL:
-      REEL_RETURN_IF_ERROR(put_header(type, 0));
-      REEL_RETURN_IF_ERROR(put_string(v.get<Signal>().name, "Signal name"));
+      REEL_TRY(put_header(type, 0));
+      REEL_TRY(put_string(v.get<Signal>().name, "Signal name"));
       put_u64(v.get<Signal>().object_id);
-      return {};
+      return true;
     case Type::DICTIONARY:
       return put_dictionary(v.get<Dictionary>(), depth);
     case Type::ARRAY:
@@ -369,7 +390,7 @@ Status Encoder::encode(const Variant& v, int depth) {
     case Type::PACKED_VECTOR4_ARRAY:
       return put_packed<4>(type, v.get<PackedVector4Array>());
   }
-  return Status::internal("unhandled Variant type {}", static_cast<int>(type));
+  return fail(Status::internal("unhandled Variant type {}", static_cast<int>(type)));
 }
 
 }  // namespace
@@ -377,9 +398,13 @@ Status Encoder::encode(const Variant& v, int depth) {
 Status encode_variant(const Variant& value, std::vector<uint8_t>& out,
                       const EncodeOptions& options) {
   const size_t start = out.size();
-  Encoder encoder(out, options);
-  Status status = encoder.encode(value, 0);
-  if (!status.ok()) out.resize(start);
+  Status status;
+  {
+    Encoder encoder(out, options);
+    if (encoder.encode(value, 0)) return {};
+    status = encoder.error();
+  }
+  out.resize(start);
   return status;
 }
 

@@ -13,6 +13,14 @@
 
 #include "reel/format/variant.h"
 
+// The codec's internals return bool (true = ok) and keep the error Status in the coder: a Status
+// per field read or written would cost more than the field itself on the hot path.
+#define REEL_TRY(expr)        \
+  do {                        \
+    if (!(expr)) [[unlikely]] \
+      return false;           \
+  } while (0)
+
 namespace reel::binary_internal {
 
 inline constexpr uint32_t kTypeMask = 0xFF;
