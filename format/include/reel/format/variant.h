@@ -171,8 +171,9 @@ class Dictionary {
  public:
   ContainerType key_type, value_type;
 
-  size_t size() const { return keys_.size(); }
-  bool empty() const { return keys_.empty(); }
+  // Defined after Variant (below): std::vector<Variant> needs a complete Variant (clang).
+  size_t size() const;
+  bool empty() const;
   const std::vector<Variant>& keys() const { return keys_; }
   const std::vector<Variant>& values() const { return values_; }
   std::vector<Variant>& mutable_values() { return values_; }
@@ -278,5 +279,8 @@ struct FullObject {
   std::vector<std::string> property_names;
   std::vector<Variant> property_values;
 };
+
+inline size_t Dictionary::size() const { return keys_.size(); }
+inline bool Dictionary::empty() const { return keys_.empty(); }
 
 }  // namespace reel
