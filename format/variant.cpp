@@ -54,9 +54,6 @@ constexpr std::string_view kTypeNames[kTypeCount] = {
 // Plain structs of floats/ints with no padding: compared and hashed by their bytes, which gives
 // identity semantics (NaN payloads and the sign of zero count).
 template <class T>
-constexpr bool kIsBitwise =
-    std::is_trivially_copyable_v<T> && std::has_unique_object_representations_v<T>;
-template <class T>
 constexpr bool kIsFloatPod =
     std::is_trivially_copyable_v<T> && !std::is_same_v<T, std::monostate> &&
     !std::is_same_v<T, Callable> && !std::is_same_v<T, bool>;
