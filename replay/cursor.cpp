@@ -166,6 +166,10 @@ Status Cursor::step_back() {
   return seek(state_.frame - 1);
 }
 
+Status Cursor::start_segment(FrameIndex frame) {
+  return reload(frame);
+}
+
 Status Cursor::reload(FrameIndex frame) {
   valid_ = false;
   reset_log(-1);

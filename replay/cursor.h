@@ -54,6 +54,13 @@ class Cursor {
 
   [[nodiscard]] Status seek(FrameIndex frame);
   [[nodiscard]] Status step_back();
+  // Loads the segment holding `frame` and stops at its keyframe (no decoding), so that the caller
+  // can build its log a few frames at a time with decode_forward().
+  [[nodiscard]] Status start_segment(FrameIndex frame);
+  // Decodes and logs the frame after the frontier. REQUIRES: valid(), the cursor at the frontier.
+  [[nodiscard]] Status decode_forward();
+  // The segment's first state (a keyframe frame, or -1).
+  FrameIndex base() const { return base_; }
   // REQUIRES for both: valid().
   const WorldState& state() const { return state_; }
   bool valid() const { return valid_; }
@@ -79,7 +86,6 @@ class Cursor {
 
  private:
   [[nodiscard]] Status reload(FrameIndex frame);
-  [[nodiscard]] Status decode_forward();
   void record_and_apply(Frame& frame);
   void undo_one();
   void redo_one();

@@ -22,7 +22,8 @@ class Replayer::Impl {
         codec_(codec),
         paths_(std::move(paths)),
         source_(*store_, session_.id, codec_, options.cache_budget_bytes, options.on_problem),
-        cursor_(source_),
+        cursor_(std::make_unique<replay::Cursor>(source_)),
+        standby_(std::make_unique<replay::Cursor>(source_)),
         scratch_(source_) {}
 
   const schema::SessionRow& session() const { return session_; }
@@ -56,33 +57,57 @@ class Replayer::Impl {
 
   Result<const WorldState*> seek(FrameIndex frame) {
     REEL_RETURN_IF_ERROR(check_frame(frame));
-    Status s = cursor_.seek(frame);
+    Status s = cursor_->seek(frame);
     if (!s.ok()) return s;
-    return &cursor_.state();
+    return &cursor_->state();
   }
 
   Result<const WorldState*> step_forward() {
-    if (!cursor_.valid()) return seek(0);
-    return seek(cursor_.state().frame + 1);
+    if (!cursor_->valid()) return seek(0);
+    return seek(cursor_->state().frame + 1);
   }
 
   Result<const WorldState*> step_back() {
-    if (!cursor_.valid()) {
+    if (!cursor_->valid()) {
       return Status::out_of_range("session {}: step back before any seek", session_.id);
     }
-    REEL_RETURN_IF_ERROR(check_frame(cursor_.state().frame - 1));
-    REEL_RETURN_IF_ERROR(cursor_.step_back());
-    return &cursor_.state();
+    const FrameIndex target = cursor_->state().frame - 1;
+    REEL_RETURN_IF_ERROR(check_frame(target));
+    if (target < cursor_->base() && standby_->valid() && standby_->state().frame == target) {
+      std::swap(cursor_, standby_);
+      standby_->invalidate();
+      return &cursor_->state();
+    }
+    REEL_RETURN_IF_ERROR(cursor_->step_back());
+    prepare_standby();
+    return &cursor_->state();
   }
 
-  const WorldState* current() const { return cursor_.valid() ? &cursor_.state() : nullptr; }
+  // Brings the standby cursor one share closer to the state before the cursor's segment: its
+  // keyframe on one call, then enough frames per call to be there when the cursor arrives. Errors
+  // are left for the crossing itself to report (it then seeks the ordinary way).
+  void prepare_standby() {
+    const FrameIndex goal = cursor_->base() - 1;
+    if (goal < 0) return;
+    if (!standby_->valid() || standby_->state().frame > goal || standby_->base() > goal) {
+      if (!standby_->start_segment(goal).ok()) standby_->invalidate();
+      return;
+    }
+    const FrameIndex needed = goal - standby_->state().frame;
+    const FrameIndex steps_left = std::max<FrameIndex>(1, cursor_->state().frame - cursor_->base());
+    for (FrameIndex i = 0; i < (needed + steps_left - 1) / steps_left; ++i) {
+      if (!standby_->decode_forward().ok()) return;  // invalid now; the crossing will seek
+    }
+  }
+
+  const WorldState* current() const { return cursor_->valid() ? &cursor_->state() : nullptr; }
 
   Result<double> time_of(FrameIndex frame) {
     REEL_RETURN_IF_ERROR(check_frame(frame));
     REEL_ASSIGN_OR_RETURN(replay::ChunkInfo info, source_.chunk_info(frame));
     if (frame == info.first_frame) return info.first_time;
     if (frame == info.last_frame) return info.last_time;
-    if (cursor_.valid() && cursor_.state().frame == frame) return cursor_.state().time;
+    if (cursor_->valid() && cursor_->state().frame == frame) return cursor_->state().time;
     REEL_RETURN_IF_ERROR(scratch_.advance_to(frame));
     return scratch_.state().time;
   }
@@ -254,13 +279,14 @@ class Replayer::Impl {
 
   CacheStats cache_stats() const {
     CacheStats s = source_.stats();
-    s.bytes_in_use += cursor_.log_bytes();
+    s.bytes_in_use += cursor_->log_bytes() + standby_->log_bytes();
     return s;
   }
 
   void drop_caches() {
     source_.drop_cache();
-    cursor_.invalidate();
+    cursor_->invalidate();
+    standby_->invalidate();
   }
 
  private:
@@ -269,7 +295,11 @@ class Replayer::Impl {
   CodecOptions codec_;
   std::vector<std::string> paths_;
   replay::Source source_;
-  replay::Cursor cursor_;
+  // The cursor, and the previous keyframe segment's log being built a frame or two per step back
+  // (swapped in when the cursor steps back across its keyframe): no step back pays for a whole
+  // segment's decoding at once.
+  std::unique_ptr<replay::Cursor> cursor_;
+  std::unique_ptr<replay::Cursor> standby_;
   replay::Walker scratch_;  // for reads that must not move the cursor
 };
 
