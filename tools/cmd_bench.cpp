@@ -7,6 +7,7 @@ void register_bench(CLI::App& app) {
   bench->require_subcommand(1);
   register_bench_variant(*bench);
   register_bench_record(*bench);
+  register_bench_replay(*bench);
 }
 
 }  // namespace reel::cli

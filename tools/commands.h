@@ -22,5 +22,6 @@ void register_scrub(CLI::App& app);
 // `reel bench` subcommands, one file each (bench_<name>.cpp).
 void register_bench_variant(CLI::App& bench);
 void register_bench_record(CLI::App& bench);
+void register_bench_replay(CLI::App& bench);
 
 }  // namespace reel::cli
