@@ -134,6 +134,15 @@ bool grid_index(float x, double step, int64_t& q) {
 
 float from_grid(int64_t q, double step) { return static_cast<float>(double(q) * step); }
 
+// The nearest grid index of any float within range (unlike grid_index, which requires x on the
+// grid).
+bool grid_index_of(float x, double step, int64_t& q) {
+  double g = double(x) / step;
+  if (!(std::fabs(g) < kMaxGridIndex)) return false;
+  q = std::llround(g);
+  return true;
+}
+
 // Grid indices of every lane of a quantizable value; false if any lane is off-grid.
 bool grid_indices(const Variant& v, const LaneLayout& l, const Steps& s, int64_t* out) {
   const uint8_t* p = lane_bytes(v);
@@ -157,6 +166,28 @@ uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev) {
 }
 
 namespace {
+
+// dst = src; a plain copy of the lanes when both hold the same numeric type (the hot path).
+void assign_value(Variant& dst, const Variant& src) {
+  const LaneLayout& l = layout_of(src.type());
+  if (l.count > 0 && dst.type() == src.type()) {
+    std::memcpy(lane_bytes(dst), lane_bytes(src), size_t(l.count) * l.width);
+  } else {
+    dst = src;
+  }
+}
+
+bool has_basis(Type t) { return t == Type::BASIS || t == Type::TRANSFORM3D; }
+
+// cross(row 0, row 1) of a basis given as its first 6 float lanes. Plain float multiplies and
+// subtractions in this order (the build disables FMA contraction), so writer and reader agree.
+void cross_rows(const uint8_t* lanes, float out[3]) {
+  float r[6];
+  std::memcpy(r, lanes, sizeof r);
+  out[0] = r[1] * r[5] - r[2] * r[4];
+  out[1] = r[2] * r[3] - r[0] * r[5];
+  out[2] = r[0] * r[4] - r[1] * r[3];
+}
 
 int cost_of(const int64_t* residuals, int n) {
   int c = 0;
@@ -268,9 +299,12 @@ bool ChunkWriter::add_frame(Frame frame) {
 
   // Changes: canonical order (entity, property), the last of duplicates wins, no-ops dropped.
   auto& changes = frame.changes;
-  std::stable_sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
+  auto by_slot = [](const auto& a, const auto& b) {
     return a.entity != b.entity ? a.entity < b.entity : a.property < b.property;
-  });
+  };
+  if (!std::is_sorted(changes.begin(), changes.end(), by_slot)) {
+    std::stable_sort(changes.begin(), changes.end(), by_slot);
+  }
   size_t kept = 0;
   for (size_t i = 0; i < changes.size(); ++i) {
     if (i + 1 < changes.size() && changes[i + 1].entity == changes[i].entity &&
@@ -290,7 +324,7 @@ bool ChunkWriter::add_frame(Frame frame) {
   changes.resize(kept);
   put(meta_, changes.size());
   prev_entity = 0;
-  for (const PropertyChange& c : changes) {
+  for (PropertyChange& c : changes) {
     put_signed(meta_, c.entity - prev_entity);
     prev_entity = c.entity;
     put(meta_, c.property);
@@ -317,55 +351,89 @@ bool ChunkWriter::add_frame(Frame frame) {
   return keyframe;
 }
 
-void ChunkWriter::encode_change(const PropertyChange& c, FrameIndex index) {
+namespace {
+
+// Writes the op byte (meta) and lane residuals (lanes) of a change between two values of the same
+// numeric type. `prev` is the history slot (NIL or another type when unusable).
+void encode_lanes(const Variant& cur, const Variant& prev, const Variant& next, const LaneLayout& l,
+                  const CodecOptions& options_, std::vector<uint8_t>& meta_,
+                  std::vector<uint8_t>& lanes_) {
+  int64_t r1[16], r2[16];
+  const uint8_t* a = lane_bytes(cur);
+  const uint8_t* b = lane_bytes(next);
+  const bool has_prev = prev.type() == next.type();
+  int64_t qa[16], qb[16], qp[16];
+  const Steps s = steps_from(options_.lossy);
+  const bool quant = options_.lossy.enabled && l.quantizable && grid_indices(cur, l, s, qa) &&
+                     grid_indices(next, l, s, qb);
+  const bool quant_prev = quant && has_prev && grid_indices(prev, l, s, qp);
+  if (quant) {
+    for (int i = 0; i < l.count; ++i) r1[i] = qb[i] - qa[i];
+    if (quant_prev) {
+      for (int i = 0; i < l.count; ++i) r2[i] = qb[i] - (2 * qa[i] - qp[i]);
+    }
+  } else {
+    const uint8_t* p = has_prev ? lane_bytes(prev) : nullptr;
+    for (int i = 0; i < l.count; ++i) {
+      uint64_t va = load_lane(a, l.width, i), vb = load_lane(b, l.width, i);
+      r1[i] = lane_diff(vb, va, l.width);
+      if (p) r2[i] = lane_diff(vb, 2 * va - load_lane(p, l.width, i), l.width);
+    }
+  }
+  const bool second_available = quant ? quant_prev : has_prev;
+  const bool use_second = second_available && cost_of(r2, l.count) < cost_of(r1, l.count);
+  ChangeOp op = quant ? (use_second ? ChangeOp::kQuantized2 : ChangeOp::kQuantized1)
+                      : (use_second ? ChangeOp::kDelta2 : ChangeOp::kDelta1);
+  int64_t* r = use_second ? r2 : r1;
+  uint8_t op_byte = static_cast<uint8_t>(op);
+  if (has_basis(next.type())) {
+    // Basis row 2 against cross(row 0, row 1) of the new value, when that is cheaper.
+    float cross[3];
+    cross_rows(b, cross);
+    int64_t rc[3];
+    bool usable = true;
+    for (int k = 0; k < 3 && usable; ++k) {
+      if (quant) {
+        int64_t q;
+        usable = grid_index_of(cross[k], s.by_class[kBasisElement], q);
+        rc[k] = qb[6 + k] - q;
+      } else {
+        uint32_t bits;
+        std::memcpy(&bits, &cross[k], 4);
+        rc[k] = lane_diff(load_lane(b, 4, 6 + k), bits, 4);
+      }
+    }
+    if (usable && cost_of(rc, 3) < cost_of(r + 6, 3)) {
+      std::copy(rc, rc + 3, r + 6);
+      op_byte |= format::kCrossRow2Flag;
+    }
+  }
+  meta_.push_back(op_byte);
+  varint::put_signed_n(lanes_, r, l.count);
+}
+
+}  // namespace
+
+void ChunkWriter::encode_change(PropertyChange& c, FrameIndex index) {
   auto [it, inserted] = state_.entities.try_emplace(c.entity);
   if (inserted) it->second.spawn_frame = index;  // implicit spawn, as WorldState::apply
   Variant& cur = it->second.slot(c.property);
+  Variant& prev_slot = history_.slot(c.entity, c.property);
   const LaneLayout& l = layout_of(c.value.type());
-  const Variant* prev = history_.previous(c.entity, c.property);
-  bool coded = false;
   if (l.count > 0 && cur.type() == c.value.type()) {
-    int64_t r1[16], r2[16];
-    const uint8_t* a = lane_bytes(cur);
-    const uint8_t* b = lane_bytes(c.value);
-    const bool has_prev = prev && prev->type() == c.value.type();
-    int64_t qa[16], qb[16], qp[16];
-    const Steps s = steps_from(options_.lossy);
-    const bool quant = options_.lossy.enabled && l.quantizable && grid_indices(cur, l, s, qa) &&
-                       grid_indices(c.value, l, s, qb);
-    const bool quant_prev = quant && has_prev && grid_indices(*prev, l, s, qp);
-    if (quant) {
-      for (int i = 0; i < l.count; ++i) r1[i] = qb[i] - qa[i];
-      if (quant_prev) {
-        for (int i = 0; i < l.count; ++i) r2[i] = qb[i] - (2 * qa[i] - qp[i]);
-      }
-    } else {
-      const uint8_t* p = has_prev ? lane_bytes(*prev) : nullptr;
-      for (int i = 0; i < l.count; ++i) {
-        uint64_t va = load_lane(a, l.width, i), vb = load_lane(b, l.width, i);
-        r1[i] = lane_diff(vb, va, l.width);
-        if (p) r2[i] = lane_diff(vb, 2 * va - load_lane(p, l.width, i), l.width);
-      }
-    }
-    const bool second_available = quant ? quant_prev : has_prev;
-    const bool use_second =
-        second_available && cost_of(r2, l.count) < cost_of(r1, l.count);
-    ChangeOp op = quant ? (use_second ? ChangeOp::kQuantized2 : ChangeOp::kQuantized1)
-                        : (use_second ? ChangeOp::kDelta2 : ChangeOp::kDelta1);
-    meta_.push_back(static_cast<uint8_t>(op));
-    const int64_t* r = use_second ? r2 : r1;
-    for (int i = 0; i < l.count; ++i) varint::put_signed(lanes_, r[i]);
-    coded = true;
-  }
-  if (!coded) {
+    encode_lanes(cur, prev_slot, c.value, l, options_, meta_, lanes_);
+  } else {
     meta_.push_back(static_cast<uint8_t>(ChangeOp::kFull));
-    // Encoding to Godot 4 never fails for values of the model (full objects aside, which are
-    // written as ids unless full_objects: we keep them whole).
+    // Encoding to Godot 4 never fails for values of the model (full objects are kept whole).
     Status s = encode_variant(c.value, meta_, EncodeOptions{.full_objects = true});
     (void)s;
   }
-  history_.remember(c.entity, c.property, cur);
-  cur = c.value;
+  assign_value(prev_slot, cur);
+  if (c.value.type() == cur.type()) {
+    assign_value(cur, c.value);
+  } else {
+    cur = std::move(c.value);
+  }
 }
 
 ChunkPayload ChunkWriter::take_chunk() {
@@ -421,11 +489,75 @@ Status ChunkReader::init() {
   return {};
 }
 
+Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, EntityId entity,
+                                 PropertyId pid, const Variant& cur,
+                                 const double* step_by_class, Variant& next) {
+  Steps steps;
+  std::copy(step_by_class, step_by_class + 4, steps.by_class);
+  const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
+  const uint8_t op = op_byte & ~format::kCrossRow2Flag;
+  const LaneLayout& l = layout_of(cur.type());
+  if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
+  if (cross && !has_basis(cur.type())) return fail("cross-row flag on a non-basis value", op_offset);
+  const Variant* prev = history_.previous(entity, pid);
+  const bool second = op == uint8_t(ChangeOp::kDelta2) || op == uint8_t(ChangeOp::kQuantized2);
+  const bool quant = op == uint8_t(ChangeOp::kQuantized1) || op == uint8_t(ChangeOp::kQuantized2);
+  if (second && !(prev && prev->type() == cur.type())) {
+    return fail("second-order delta without history", op_offset);
+  }
+  if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
+  next = cur;
+  uint8_t* dst = lane_bytes(next);
+  int64_t qa[16], qp[16];
+  if (quant && (!grid_indices(cur, l, steps, qa) || (second && !grid_indices(*prev, l, steps, qp)))) {
+    return fail("quantized op on an off-grid value", op_offset);
+  }
+  const uint8_t* a = lane_bytes(cur);
+  const uint8_t* p = second ? lane_bytes(*prev) : nullptr;
+  float crossed[3] = {0, 0, 0};
+  for (int k = 0; k < l.count; ++k) {
+    int64_t r;
+    uint64_t u;
+    if (!varint::get(payload_, lane_pos_, payload_.size(), u)) {
+      return fail("truncated lanes", lane_pos_);
+    }
+    r = varint::unzigzag(u);
+    const bool from_cross = cross && k >= 6 && k < 9;
+    if (from_cross && k == 6) cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
+    if (quant) {
+      int64_t base;
+      if (from_cross) {
+        if (!grid_index_of(crossed[k - 6], steps.by_class[kBasisElement], base)) {
+          return fail("cross prediction off the grid", lane_pos_);
+        }
+      } else {
+        base = second ? 2 * qa[k] - qp[k] : qa[k];
+      }
+      const int64_t q = r + base;
+      if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", lane_pos_);
+      float f = from_grid(q, steps.by_class[l.classes[k]]);
+      std::memcpy(dst + 4 * k, &f, 4);
+    } else {
+      uint64_t pred;
+      if (from_cross) {
+        uint32_t bits;
+        std::memcpy(&bits, &crossed[k - 6], 4);
+        pred = bits;
+      } else {
+        const uint64_t va = load_lane(a, l.width, k);
+        pred = second ? 2 * va - load_lane(p, l.width, k) : va;
+      }
+      store_lane(dst, l.width, k, pred + static_cast<uint64_t>(r));
+    }
+  }
+  return {};
+}
+
 Status ChunkReader::next(WorldState& state, Frame* out) {
   if (done()) return Status::internal("{}: read past the last frame of the chunk", context_);
   const FrameIndex index = next_frame();
   auto get_meta = [&](uint64_t& v) { return varint::get(payload_, meta_pos_, meta_end_, v); };
-  auto get_lane = [&](int64_t& v) {
+  [[maybe_unused]] auto get_lane = [&](int64_t& v) {
     uint64_t u;
     if (!varint::get(payload_, lane_pos_, payload_.size(), u)) return false;
     v = varint::unzigzag(u);
@@ -496,48 +628,14 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
       }
       meta_pos_ += decoded->bytes_read;
       next = std::move(decoded->value);
-    } else if (op <= format::kMaxChangeOp) {
-      const LaneLayout& l = layout_of(cur.type());
-      if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
-      const Variant* prev = history_.previous(entity, pid);
-      const bool second = op == uint8_t(ChangeOp::kDelta2) || op == uint8_t(ChangeOp::kQuantized2);
-      const bool quant = op == uint8_t(ChangeOp::kQuantized1) || op == uint8_t(ChangeOp::kQuantized2);
-      if (second && !(prev && prev->type() == cur.type())) {
-        return fail("second-order delta without history", op_offset);
-      }
-      if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
-      next = cur;
-      uint8_t* dst = lane_bytes(next);
-      if (quant) {
-        int64_t qa[16], qp[16];
-        if (!grid_indices(cur, l, steps, qa) || (second && !grid_indices(*prev, l, steps, qp))) {
-          return fail("quantized op on an off-grid value", op_offset);
-        }
-        for (int k = 0; k < l.count; ++k) {
-          int64_t r;
-          if (!get_lane(r)) return fail("truncated lanes", lane_pos_);
-          const int64_t q = r + (second ? 2 * qa[k] - qp[k] : qa[k]);
-          if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", lane_pos_);
-          float f = from_grid(q, steps.by_class[l.classes[k]]);
-          std::memcpy(dst + 4 * k, &f, 4);
-        }
-      } else {
-        const uint8_t* a = lane_bytes(cur);
-        const uint8_t* p = second ? lane_bytes(*prev) : nullptr;
-        for (int k = 0; k < l.count; ++k) {
-          int64_t r;
-          if (!get_lane(r)) return fail("truncated lanes", lane_pos_);
-          uint64_t va = load_lane(a, l.width, k);
-          uint64_t pred = second ? 2 * va - load_lane(p, l.width, k) : va;
-          store_lane(dst, l.width, k, pred + static_cast<uint64_t>(r));
-        }
-      }
+    } else if ((op & ~format::kCrossRow2Flag) <= format::kMaxChangeOp) {
+      REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, entity, pid, cur, steps.by_class, next));
     } else {
       return fail(fmt::format("unknown change op {}", op), op_offset);
     }
-    history_.remember(entity, pid, cur);
+    assign_value(history_.slot(entity, pid), cur);
     if (out) out->changes.push_back(PropertyChange{entity, pid, next});
-    cur = std::move(next);
+    assign_value(cur, next);
   }
 
   if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad despawn count", meta_pos_);

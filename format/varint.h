@@ -11,21 +11,36 @@ namespace reel::varint {
 inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-inline int size_of(uint64_t v) {
-  int n = 1;
+inline int size_of(uint64_t v) { return (64 - __builtin_clzll(v | 1) + 6) / 7; }
+
+// Writes v at p (room for 10 bytes required); returns the end.
+inline uint8_t* put_raw(uint8_t* p, uint64_t v) {
   while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
-    ++n;
   }
-  return n;
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+
+// Appends n zigzag varints in one go (one capacity check instead of one per byte).
+inline void put_signed_n(std::vector<uint8_t>& out, const int64_t* values, int n) {
+  const size_t old = out.size();
+  out.resize(old + 10 * static_cast<size_t>(n));
+  uint8_t* p = out.data() + old;
+  for (int i = 0; i < n; ++i) p = put_raw(p, zigzag(values[i]));
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 inline void put(std::vector<uint8_t>& out, uint64_t v) {
+  uint8_t tmp[10];
+  int n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
+    tmp[n++] = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<uint8_t>(v));
+  tmp[n++] = static_cast<uint8_t>(v);
+  out.insert(out.end(), tmp, tmp + n);
 }
 inline void put_signed(std::vector<uint8_t>& out, int64_t v) { put(out, zigzag(v)); }
 

@@ -113,14 +113,14 @@ TEST_CASE("chunk reader rejects damaged payloads with the frame and offset", "[c
   std::vector<uint8_t> bad = c.bytes;
   const size_t op_at = 3 + 1 + 1 + 1 + 1 + 1;  // header, tick, spawns, count, entity, property
   REQUIRE(bad[op_at] == 0);
-  bad[op_at] = 9;
+  bad[op_at] = 0x40;
   WorldState state;
   DeltaHistory history;
   ChunkReader reader(bad, 0, history, options, "ctx");
   REQUIRE_STATUS_OK(reader.init());
   Status s = reader.next(state, nullptr);
   REQUIRE(s.code() == StatusCode::kCorruption);
-  REQUIRE_THAT(s.message(), Catch::Contains("unknown change op 9"));
+  REQUIRE_THAT(s.message(), Catch::Contains("unknown change op 64"));
   REQUIRE_THAT(s.message(), Catch::Contains("frame 0"));
 }
 

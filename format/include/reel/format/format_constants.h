@@ -27,6 +27,10 @@ enum class ChangeOp : uint8_t {
   kQuantized2 = 4,  // lossy mode: q(new) - (2*q(current) - q(previous))
 };
 inline constexpr uint8_t kMaxChangeOp = 4;
+// Flag or-ed into ops 1-4 of a Basis or Transform3D: lanes 6-8 (basis row 2) are residuals
+// against cross(row 0, row 1) of the new value (float arithmetic, FORMAT.md 6) instead of the
+// op's temporal prediction. Rotations make that prediction accurate to a few ulps.
+inline constexpr uint8_t kCrossRow2Flag = 0x08;
 
 // Keyframe/chunk payload layout versions, first byte of each payload (FORMAT.md 6 and 7).
 inline constexpr uint8_t kChunkPayloadVersion = 1;

@@ -52,6 +52,9 @@ class DeltaHistory {
   void clear() { previous_.clear(); }
   const Variant* previous(EntityId entity, PropertyId property) const;
   void remember(EntityId entity, PropertyId property, const Variant& value);
+  // The remembered value of a slot, NIL when nothing is remembered (a NIL never qualifies for a
+  // delta op, so "absent" and "NIL" mean the same to the codec). One lookup for read + update.
+  Variant& slot(EntityId entity, PropertyId property) { return previous_[Key{entity, property}]; }
   void forget_entity(EntityId entity, const EntityState& state);
 
  private:
@@ -96,7 +99,7 @@ class ChunkWriter {
   ChunkPayload take_chunk();
 
  private:
-  void encode_change(const PropertyChange& change, FrameIndex index);
+  void encode_change(PropertyChange& change, FrameIndex index);
   void quantize_in_place(Variant& value) const;
 
   CodecOptions options_;
@@ -129,6 +132,8 @@ class ChunkReader {
 
  private:
   Status fail(std::string_view what, size_t offset) const;
+  Status decode_lanes(uint8_t op_byte, size_t op_offset, EntityId entity, PropertyId property,
+                      const Variant& cur, const double* step_by_class, Variant& next);
 
   std::span<const uint8_t> payload_;
   FrameIndex first_frame_;
