@@ -50,7 +50,7 @@ struct RecorderOptions {
   // current interval plus those still queued.
   std::chrono::milliseconds commit_interval{100};
   // A row (chunk) never holds more than this many frames, whatever the commit interval.
-  int max_frames_per_chunk = 64;
+  int max_frames_per_chunk = 8;
   // Frames that may wait between the game thread and the writer.
   int queue_frames = 256;
   BackpressurePolicy backpressure = BackpressurePolicy::kBlock;
