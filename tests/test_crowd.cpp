@@ -6,8 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "reel/recorder/recorder.h"
+#include "reel/replay/replayer.h"
 #include "reel/samples/crowd.h"
+#include "reel/samples/feeder.h"
 #include "reel/samples/random.h"
+#include "test_util.h"
 
 namespace {
 
@@ -276,4 +280,35 @@ TEST_CASE("CrowdOptions::validate names the offending field", "[samples]") {
   CHECK_THAT(status.message(), Catch::Contains("moving_fraction"));
   CHECK_THAT(CrowdOptions{.tick_rate = 0}.validate().message(), Catch::Contains("tick_rate"));
   CHECK_THAT(CrowdOptions{.players = -1}.validate().message(), Catch::Contains("players"));
+}
+
+TEST_CASE("RecorderFeeder records crowd frames that replay to the generator's world state",
+          "[samples]") {
+  reel::testing::TempDir dir;
+  const std::string path = dir.file("crowd.reel");
+  CrowdGenerator crowd({.players = 12, .props = 40, .moving_fraction = 0.3, .seed = 5});
+  reel::WorldState truth, truth_at_150;
+  {
+    auto recorder = reel::Recorder::open(path, {.name = "crowd", .tick_rate = 60});
+    REQUIRE_OK(recorder);
+    reel::samples::RecorderFeeder feeder(**recorder, crowd.property_paths());
+    Frame frame;
+    for (int i = 0; i < 240; ++i) {
+      crowd.next(frame);
+      truth.apply(frame);
+      if (i == 150) truth_at_150 = truth;
+      REQUIRE_STATUS_OK(feeder.feed(frame));
+    }
+    REQUIRE_STATUS_OK((*recorder)->close());
+    CHECK((*recorder)->stats().frames_committed == 240);
+  }
+  auto replayer = reel::Replayer::open(path, "crowd");
+  REQUIRE_OK(replayer);
+  REQUIRE((*replayer)->property_paths() == crowd.property_paths());
+  auto state = (*replayer)->seek(150);
+  REQUIRE_OK(state);
+  CHECK(**state == truth_at_150);
+  state = (*replayer)->seek(239);
+  REQUIRE_OK(state);
+  CHECK(**state == truth);
 }
