@@ -464,17 +464,24 @@ TEST_CASE("hostile element counts fail before any allocation", "[binary]") {
   }
 }
 
-TEST_CASE("a depth bomb is refused at max_depth", "[binary]") {
-  std::vector<uint8_t> bomb;
-  for (int i = 0; i < 3000; ++i) {
+std::vector<uint8_t> nested_arrays(int levels) {
+  std::vector<uint8_t> bytes;
+  for (int i = 0; i < levels; ++i) {
     auto level = from_hex("1c000000 01000000");
-    bomb.insert(bomb.end(), level.begin(), level.end());
+    bytes.insert(bytes.end(), level.begin(), level.end());
   }
-  bomb.insert(bomb.end(), 4, 0);
-  CHECK(contains(decode_error(bomb).message(), "nesting deeper than 1024"));
-  DecodeOptions deep;
-  deep.max_depth = 3000;
-  CHECK(decode_variant(bomb, deep).ok());
+  bytes.insert(bytes.end(), 4, 0);  // the innermost NIL
+  return bytes;
+}
+
+TEST_CASE("a depth bomb is refused at max_depth", "[binary]") {
+  CHECK(contains(decode_error(nested_arrays(100000)).message(), "nesting deeper than 1024"));
+  CHECK(decode_variant(nested_arrays(1025)).ok());  // depths 0..1024 are allowed, as in Godot
+  CHECK_FALSE(decode_variant(nested_arrays(1026)).ok());
+  DecodeOptions shallow;
+  shallow.max_depth = 10;
+  CHECK(decode_variant(nested_arrays(11), shallow).ok());
+  CHECK(contains(decode_error(nested_arrays(12), shallow).message(), "nesting deeper than 10"));
   // Encoding refuses the same depth.
   Variant nested = nullptr;
   for (int i = 0; i < 1100; ++i) nested = array_of({std::move(nested)});
