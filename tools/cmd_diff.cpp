@@ -50,7 +50,12 @@ WorldDiff diff_states(const WorldState& a, const WorldState& b) {
     // A different spawn frame means the id was reused: a despawn plus a spawn.
     bool same_life = ea && eb && ea->spawn_frame == eb->spawn_frame;
     if (ea && !same_life) d.despawned.push_back({id, ea});
-    if (eb && !same_life) d.spawned.push_back({id, eb});
+    if (eb && !same_life) {
+      d.spawned.push_back({id, eb});
+      // A new entity's initial values show as (absent) -> value.
+      for (const auto& [pid, value] : eb->properties)
+        d.changed.push_back({id, pid, nullptr, &value});
+    }
     if (!same_life) continue;
     std::set<PropertyId> props;
     for (const auto& p : ea->properties) props.insert(p.first);
@@ -163,7 +168,8 @@ void register_diff(CLI::App& app) {
   cmd->footer(
       "Lines: '+ entity ID CLASS' spawned, '- entity ID CLASS' despawned,\n"
       "'~ entity ID PATH: OLD -> NEW' changed ((absent) when missing on one side).\n"
-      "An id despawned and spawned again in between shows as - and +.\n\n"
+      "A spawned entity's properties show as (absent) -> value. An id despawned and spawned\n"
+      "again in between shows as - and +.\n\n"
       "Examples:\n"
       "  reel diff match.reel 100 200\n"
       "  reel diff match.reel match-1 1:00 1:05.5\n"

@@ -206,6 +206,7 @@ void register_scrub(CLI::App& app) {
       "Keys: Left/Right step a frame; Shift+Left/Right 1 s; PgUp/PgDn 10 s; Home/End;\n"
       "g go to a frame or time; space play/pause; +/- halve/double the rate; / filter entities\n"
       "by id or class substring; q quit. The timeline marks keyframes '|' and events '*'.\n"
+      "The table abbreviates transforms to their origin; `reel show` prints full values.\n"
       "Needs a terminal (works in tmux).\n\n"
       "Examples:\n"
       "  reel scrub match.reel\n"

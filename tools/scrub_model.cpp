@@ -27,6 +27,18 @@ std::string rate_text(double rate) {
   return fmt::format("{:g}x", rate);
 }
 
+// Table form of a value: transforms shrink to their origin (3 decimals), so that a row shows
+// several properties; everything else is Godot's text form. `reel show` prints full values.
+std::string table_text(const Variant& v) {
+  if (const auto* t = v.get_if<Transform3D>()) {
+    return fmt::format("origin({:.3f}, {:.3f}, {:.3f})", t->origin.x, t->origin.y, t->origin.z);
+  }
+  if (const auto* t = v.get_if<Transform2D>()) {
+    return fmt::format("origin({:.3f}, {:.3f})", t->columns[2].x, t->columns[2].y);
+  }
+  return to_text(v);
+}
+
 }  // namespace
 
 ScrubModel::ScrubModel(std::unique_ptr<Replayer> replayer) : replayer_(std::move(replayer)) {
@@ -215,7 +227,7 @@ std::vector<std::string> ScrubModel::entity_lines(size_t width, size_t rows) con
         fmt::format("{:>8}  {:<20}", ids[i], e.class_name.empty() ? "-" : e.class_name);
     for (const auto& [pid, value] : e.properties) {
       line += fmt::format("  {}={}", pid < paths.size() ? paths[pid] : fmt::format("#{}", pid),
-                          to_text(value));
+                          table_text(value));
       if (line.size() > width) break;
     }
     out.push_back(fit(std::move(line), width));

@@ -60,7 +60,8 @@ class ScrubModel {
   std::string timeline_line(size_t width) const;
   std::string cursor_line(size_t width) const;
   // "ID  CLASS  PROPERTIES" header, then one row per entity passing the filter (ascending id):
-  // "  17  Player  position=Vector3(1, 2, 3)  health=100". At most `rows` rows; the table
+  // "  17  Player  position=Vector3(1, 2, 3)  health=100" (transforms abbreviated to
+  // "origin(x, y, z)"). At most `rows` rows; the table
   // title row reports how many matched.
   std::vector<std::string> entity_lines(size_t width, size_t rows) const;
 
