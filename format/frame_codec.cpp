@@ -223,10 +223,6 @@ const Variant* DeltaHistory::previous(EntityId entity, PropertyId property) cons
   return it == previous_.end() ? nullptr : &it->second;
 }
 
-void DeltaHistory::remember(EntityId entity, PropertyId property, const Variant& value) {
-  previous_.insert_or_assign(Key{entity, property}, value);
-}
-
 void DeltaHistory::forget_entity(EntityId entity, const EntityState& state) {
   for (const auto& [prop, value] : state.properties) previous_.erase(Key{entity, prop});
 }

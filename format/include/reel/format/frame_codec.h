@@ -51,7 +51,6 @@ class DeltaHistory {
  public:
   void clear() { previous_.clear(); }
   const Variant* previous(EntityId entity, PropertyId property) const;
-  void remember(EntityId entity, PropertyId property, const Variant& value);
   // The remembered value of a slot, NIL when nothing is remembered (a NIL never qualifies for a
   // delta op, so "absent" and "NIL" mean the same to the codec). One lookup for read + update.
   Variant& slot(EntityId entity, PropertyId property) { return previous_[Key{entity, property}]; }
