@@ -64,22 +64,58 @@ const LaneLayout& layout_of(Type type) {
   return table[static_cast<size_t>(type)];
 }
 
-// The address of a numeric Variant's payload (its lanes, contiguous, native little-endian).
-// REQUIRES: layout_of(v.type()).count > 0.
+// The address of a numeric Variant's payload (its lanes, contiguous, native little-endian), or
+// nullptr for other types. A switch on the type (no visitation) keeps this on the hot path.
 template <class V>
 auto* lane_bytes(V& v) {
   using Byte = std::conditional_t<std::is_const_v<V>, const uint8_t, uint8_t>;
-  return std::visit(
-      [](auto& x) -> Byte* {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_trivially_copyable_v<T> && !std::is_same_v<T, std::monostate> &&
-                      !std::is_same_v<T, bool> && !std::is_same_v<T, Callable>) {
-          return reinterpret_cast<Byte*>(&x);
-        } else {
-          return nullptr;
-        }
-      },
-      v.storage());
+  auto as_bytes = [](auto* x) { return reinterpret_cast<Byte*>(x); };
+  switch (v.type()) {
+    case Type::INT:
+      return as_bytes(v.template get_if<int64_t>());
+    case Type::FLOAT:
+      return as_bytes(v.template get_if<double>());
+    case Type::VECTOR2:
+      return as_bytes(v.template get_if<Vector2>());
+    case Type::VECTOR2I:
+      return as_bytes(v.template get_if<Vector2i>());
+    case Type::RECT2:
+      return as_bytes(v.template get_if<Rect2>());
+    case Type::RECT2I:
+      return as_bytes(v.template get_if<Rect2i>());
+    case Type::VECTOR3:
+      return as_bytes(v.template get_if<Vector3>());
+    case Type::VECTOR3I:
+      return as_bytes(v.template get_if<Vector3i>());
+    case Type::VECTOR4:
+      return as_bytes(v.template get_if<Vector4>());
+    case Type::VECTOR4I:
+      return as_bytes(v.template get_if<Vector4i>());
+    case Type::TRANSFORM2D:
+      return as_bytes(v.template get_if<Transform2D>());
+    case Type::PLANE:
+      return as_bytes(v.template get_if<Plane>());
+    case Type::QUATERNION:
+      return as_bytes(v.template get_if<Quaternion>());
+    case Type::AABB:
+      return as_bytes(v.template get_if<AABB>());
+    case Type::BASIS:
+      return as_bytes(v.template get_if<Basis>());
+    case Type::TRANSFORM3D:
+      return as_bytes(v.template get_if<Transform3D>());
+    case Type::PROJECTION:
+      return as_bytes(v.template get_if<Projection>());
+    case Type::COLOR:
+      return as_bytes(v.template get_if<Color>());
+    case Type::RID:
+      return as_bytes(v.template get_if<RID>());
+    default:
+      return static_cast<Byte*>(nullptr);
+  }
+}
+
+size_t lane_payload_size(const LaneLayout& l) {
+  return size_t(l.count) * l.width;
 }
 
 uint64_t load_lane(const uint8_t* p, int width, int i) {
@@ -108,17 +144,13 @@ int64_t lane_diff(uint64_t a, uint64_t b, int width) {
   return static_cast<int64_t>(a - b);
 }
 
-struct Steps {
-  double by_class[4] = {0, 0, 0, 0};
-};
-
-Steps steps_from(const QuantizeOptions& q) {
-  Steps s;
+// Grid step by lane class (lossy mode).
+void steps_from(const QuantizeOptions& q, double (&by_class)[4]) {
   const double rad = q.rotation_step_degrees * std::numbers::pi / 180.0;
-  s.by_class[kPosition] = q.position_step;
-  s.by_class[kBasisElement] = rad;
-  s.by_class[kQuatComponent] = rad / 2;
-  return s;
+  by_class[kNoQuant] = 0;
+  by_class[kPosition] = q.position_step;
+  by_class[kBasisElement] = rad;
+  by_class[kQuatComponent] = rad / 2;
 }
 
 // Grid indices stay below 2^22 so that float(q * step) rounds back to q exactly.
@@ -132,7 +164,9 @@ bool grid_index(float x, double step, int64_t& q) {
   return std::memcmp(&back, &x, 4) == 0;
 }
 
-float from_grid(int64_t q, double step) { return static_cast<float>(double(q) * step); }
+float from_grid(int64_t q, double step) {
+  return static_cast<float>(double(q) * step);
+}
 
 // The nearest grid index of any float within range (unlike grid_index, which requires x on the
 // grid).
@@ -143,13 +177,12 @@ bool grid_index_of(float x, double step, int64_t& q) {
   return true;
 }
 
-// Grid indices of every lane of a quantizable value; false if any lane is off-grid.
-bool grid_indices(const Variant& v, const LaneLayout& l, const Steps& s, int64_t* out) {
-  const uint8_t* p = lane_bytes(v);
+// Grid indices of every lane of a quantizable value's payload; false if any lane is off-grid.
+bool grid_indices(const uint8_t* p, const LaneLayout& l, const double* steps, int64_t* out) {
   for (int i = 0; i < l.count; ++i) {
     float f;
     std::memcpy(&f, p + 4 * i, 4);
-    if (!grid_index(f, s.by_class[l.classes[i]], out[i])) return false;
+    if (!grid_index(f, steps[l.classes[i]], out[i])) return false;
   }
   return true;
 }
@@ -167,17 +200,9 @@ uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev) {
 
 namespace {
 
-// dst = src; a plain copy of the lanes when both hold the same numeric type (the hot path).
-void assign_value(Variant& dst, const Variant& src) {
-  const LaneLayout& l = layout_of(src.type());
-  if (l.count > 0 && dst.type() == src.type()) {
-    std::memcpy(lane_bytes(dst), lane_bytes(src), size_t(l.count) * l.width);
-  } else {
-    dst = src;
-  }
+bool has_basis(Type t) {
+  return t == Type::BASIS || t == Type::TRANSFORM3D;
 }
-
-bool has_basis(Type t) { return t == Type::BASIS || t == Type::TRANSFORM3D; }
 
 // cross(row 0, row 1) of a basis given as its first 6 float lanes. Plain float multiplies and
 // subtractions in this order (the build disables FMA contraction), so writer and reader agree.
@@ -218,29 +243,169 @@ Status CodecOptions::validate() const {
 // ---------------------------------------------------------------------------------------------
 // DeltaHistory
 
-const Variant* DeltaHistory::previous(EntityId entity, PropertyId property) const {
-  auto it = previous_.find(Key{entity, property});
-  return it == previous_.end() ? nullptr : &it->second;
+void DeltaHistory::clear() {
+  std::fill(index_.begin(), index_.end(), IndexEntry{0, 0, 0});
+  entries_.clear();
+}
+
+const DeltaHistory::Previous* DeltaHistory::find(EntityId entity, PropertyId property) const {
+  const uint32_t at = position_of(entity, property);
+  return at == 0 ? nullptr : &entries_[at - 1];
+}
+
+uint32_t DeltaHistory::position_of(EntityId entity, PropertyId property) const {
+  if (index_.empty()) return 0;
+  const size_t mask = index_.size() - 1;
+  for (size_t i = hash(entity, property) & mask;; i = (i + 1) & mask) {
+    const IndexEntry& e = index_[i];
+    if (e.position_plus_one == 0 || (e.entity == entity && e.property == property)) {
+      return e.position_plus_one;
+    }
+  }
+}
+
+DeltaHistory::Previous& DeltaHistory::slot(EntityId entity, PropertyId property) {
+  // Load factor <= 1/2 keeps probe sequences short.
+  if (2 * (entries_.size() + 1) > index_.size()) grow();
+  const size_t mask = index_.size() - 1;
+  for (size_t i = hash(entity, property) & mask;; i = (i + 1) & mask) {
+    IndexEntry& e = index_[i];
+    if (e.position_plus_one == 0) {
+      entries_.emplace_back();
+      e = IndexEntry{entity, property, static_cast<uint32_t>(entries_.size())};
+      return entries_.back();
+    }
+    if (e.entity == entity && e.property == property) return entries_[e.position_plus_one - 1];
+  }
+}
+
+void DeltaHistory::grow() {
+  std::vector<IndexEntry> old = std::move(index_);
+  index_.assign(std::max<size_t>(64, old.size() * 2), IndexEntry{0, 0, 0});
+  const size_t mask = index_.size() - 1;
+  for (const IndexEntry& e : old) {
+    if (e.position_plus_one == 0) continue;
+    size_t i = hash(e.entity, e.property) & mask;
+    while (index_[i].position_plus_one != 0) i = (i + 1) & mask;
+    index_[i] = e;
+  }
 }
 
 void DeltaHistory::forget_entity(EntityId entity, const EntityState& state) {
-  for (const auto& [prop, value] : state.properties) previous_.erase(Key{entity, prop});
+  if (entries_.empty()) return;
+  for (const auto& [prop, value] : state.properties) {
+    if (const uint32_t at = position_of(entity, prop)) entries_[at - 1].type = Type::NIL;
+  }
 }
+
+namespace detail {
+
+void ByteSink::grow(size_t n) {
+  const size_t capacity = std::max({size_t{4096}, capacity_ * 2, size_ + n});
+  auto bigger = std::make_unique_for_overwrite<uint8_t[]>(capacity);
+  if (size_ > 0) std::memcpy(bigger.get(), buf_.get(), size_);
+  buf_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
+void ByteSink::append(const uint8_t* p, size_t n) {
+  if (n == 0) return;
+  std::memcpy(reserve(n), p, n);
+  size_ += n;
+}
+
+}  // namespace detail
+
+namespace {
+
+void put(detail::ByteSink& out, uint64_t v) {
+  out.commit(varint::put_raw(out.reserve(10), v));
+}
+void put_signed(detail::ByteSink& out, int64_t v) {
+  put(out, varint::zigzag(v));
+}
+
+// The history entry after a change: the value that was current before it, when numeric.
+void remember(DeltaHistory::Previous& h, const Variant& cur) {
+  const uint8_t* lanes = lane_bytes(cur);
+  if (lanes == nullptr) {
+    h.type = Type::NIL;
+    return;
+  }
+  h.type = cur.type();
+  std::memcpy(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
+}
+
+// Identity (Variant::operator==) with a memcmp fast path for numeric values of the same type.
+bool same_value(const Variant& a, const Variant& b) {
+  if (a.type() != b.type()) return false;
+  if (const uint8_t* pa = lane_bytes(a)) {
+    return std::memcmp(pa, lane_bytes(b), lane_payload_size(layout_of(a.type()))) == 0;
+  }
+  return a == b;
+}
+
+// Lane residuals of `next` against the current value (first order, r1) and against the linear
+// prediction from the current and previous values (second order, r2, when `prev` is given).
+template <int kWidth>
+void lane_residuals(const uint8_t* cur, const uint8_t* prev, const uint8_t* next, int count,
+                    int64_t* r1, int64_t* r2) {
+  for (int i = 0; i < count; ++i) {
+    const uint64_t va = load_lane(cur, kWidth, i), vb = load_lane(next, kWidth, i);
+    r1[i] = lane_diff(vb, va, kWidth);
+    if (prev) r2[i] = lane_diff(vb, 2 * va - load_lane(prev, kWidth, i), kWidth);
+  }
+}
+
+// Entity lookups of one frame's changes, which come sorted by entity: consecutive changes of the
+// same entity share one hash lookup. A change of an unknown entity spawns it implicitly
+// (WorldState::apply does the same). Valid only while no entity is erased.
+class EntityCursor {
+ public:
+  EntityCursor(WorldState& state, FrameIndex frame) : state_(state), frame_(frame) {}
+  EntityState& at(EntityId id) {
+    if (current_ == nullptr || id != id_) {
+      auto [it, inserted] = state_.entities.try_emplace(id);
+      if (inserted) it->second.spawn_frame = frame_;
+      current_ = &it->second;
+      id_ = id;
+    }
+    return *current_;
+  }
+  // The entity when it exists, without creating it.
+  EntityState* find(EntityId id) {
+    if (current_ != nullptr && id == id_) return current_;
+    auto it = state_.entities.find(id);
+    if (it == state_.entities.end()) return nullptr;
+    current_ = &it->second;
+    id_ = id;
+    return current_;
+  }
+
+ private:
+  WorldState& state_;
+  FrameIndex frame_;
+  EntityState* current_ = nullptr;
+  EntityId id_ = 0;
+};
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-ChunkWriter::ChunkWriter(const CodecOptions& options) : options_(options) {}
+ChunkWriter::ChunkWriter(const CodecOptions& options) : options_(options) {
+  steps_from(options_.lossy, steps_);
+}
 
 void ChunkWriter::quantize_in_place(Variant& value) const {
   const LaneLayout& l = layout_of(value.type());
   if (!l.quantizable) return;
-  const Steps s = steps_from(options_.lossy);
   uint8_t* p = lane_bytes(value);
   for (int i = 0; i < l.count; ++i) {
     float f;
     std::memcpy(&f, p + 4 * i, 4);
-    const double step = s.by_class[l.classes[i]];
+    const double step = steps_[l.classes[i]];
     const double g = double(f) / step;
     if (!(std::fabs(g) < kMaxGridIndex)) continue;  // out of grid range: kept exact
     float q = from_grid(std::llround(g), step);
@@ -248,9 +413,7 @@ void ChunkWriter::quantize_in_place(Variant& value) const {
   }
 }
 
-bool ChunkWriter::add_frame(Frame frame) {
-  using varint::put;
-  using varint::put_signed;
+bool ChunkWriter::add_frame(Frame& frame) {
   if (frame_count_ == 0) {
     current_ = ChunkPayload{};
     current_.first_frame = frame.index;
@@ -270,7 +433,9 @@ bool ChunkWriter::add_frame(Frame frame) {
   prev_tick_ = frame.tick;
   uint64_t time_bits;
   std::memcpy(&time_bits, &frame.time, 8);
-  put_signed(lanes_, static_cast<int64_t>(time_bits - predict_time(static_cast<uint64_t>(frame_count_ - 1), prev_time_bits_, prev_prev_time_bits_)));
+  put_signed(lanes_,
+             static_cast<int64_t>(time_bits - predict_time(static_cast<uint64_t>(frame_count_ - 1),
+                                                           prev_time_bits_, prev_prev_time_bits_)));
   prev_prev_time_bits_ = prev_time_bits_;
   prev_time_bits_ = time_bits;
 
@@ -281,7 +446,7 @@ bool ChunkWriter::add_frame(Frame frame) {
     put_signed(meta_, s.entity - prev_entity);
     prev_entity = s.entity;
     put(meta_, s.class_name.size());
-    meta_.insert(meta_.end(), s.class_name.begin(), s.class_name.end());
+    meta_.append(reinterpret_cast<const uint8_t*>(s.class_name.data()), s.class_name.size());
     auto it = state_.entities.find(s.entity);
     if (it != state_.entities.end()) history_.forget_entity(s.entity, it->second);
   }
@@ -293,39 +458,7 @@ bool ChunkWriter::add_frame(Frame frame) {
     e.spawn_frame = frame.index;
   }
 
-  // Changes: canonical order (entity, property), the last of duplicates wins, no-ops dropped.
-  auto& changes = frame.changes;
-  auto by_slot = [](const auto& a, const auto& b) {
-    return a.entity != b.entity ? a.entity < b.entity : a.property < b.property;
-  };
-  if (!std::is_sorted(changes.begin(), changes.end(), by_slot)) {
-    std::stable_sort(changes.begin(), changes.end(), by_slot);
-  }
-  size_t kept = 0;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    if (i + 1 < changes.size() && changes[i + 1].entity == changes[i].entity &&
-        changes[i + 1].property == changes[i].property) {
-      continue;  // superseded later in the same frame
-    }
-    PropertyChange& c = changes[i];
-    if (options_.lossy.enabled) quantize_in_place(c.value);
-    auto it = state_.entities.find(c.entity);
-    if (it != state_.entities.end()) {
-      const Variant* cur = it->second.find(c.property);
-      if (cur && *cur == c.value) continue;
-    }
-    if (kept != i) changes[kept] = std::move(c);
-    ++kept;
-  }
-  changes.resize(kept);
-  put(meta_, changes.size());
-  prev_entity = 0;
-  for (PropertyChange& c : changes) {
-    put_signed(meta_, c.entity - prev_entity);
-    prev_entity = c.entity;
-    put(meta_, c.property);
-    encode_change(c, frame.index);
-  }
+  encode_changes(frame);
 
   put(meta_, frame.despawns.size());
   prev_entity = 0;
@@ -347,56 +480,110 @@ bool ChunkWriter::add_frame(Frame frame) {
   return keyframe;
 }
 
-namespace {
+// Changes go in canonical order (entity, property); the last of duplicates wins and changes equal
+// to the current value are dropped. They are staged in changes_meta_ because their count, which
+// precedes them in the meta stream, is known only at the end.
+void ChunkWriter::encode_changes(Frame& frame) {
+  auto& changes = frame.changes;
+  auto by_slot = [](const auto& a, const auto& b) {
+    return a.entity != b.entity ? a.entity < b.entity : a.property < b.property;
+  };
+  if (!std::is_sorted(changes.begin(), changes.end(), by_slot)) {
+    std::stable_sort(changes.begin(), changes.end(), by_slot);
+  }
+  changes_meta_.clear();
+  EntityCursor entities(state_, frame.index);
+  uint64_t kept = 0;
+  EntityId prev_entity = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (i + 1 < changes.size() && changes[i + 1].entity == changes[i].entity &&
+        changes[i + 1].property == changes[i].property) {
+      continue;  // superseded later in the same frame
+    }
+    PropertyChange& c = changes[i];
+    if (options_.lossy.enabled) quantize_in_place(c.value);
+    if (EntityState* e = entities.find(c.entity)) {
+      const Variant* cur = e->find(c.property);
+      if (cur && same_value(*cur, c.value)) continue;
+    }
+    ++kept;
+    put_signed(changes_meta_, c.entity - prev_entity);
+    prev_entity = c.entity;
+    put(changes_meta_, c.property);
+    encode_change(entities.at(c.entity), c);
+  }
+  put(meta_, kept);
+  meta_.append(changes_meta_.data(), changes_meta_.size());
+}
+
+void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
+  Variant& cur = entity.slot(c.property);
+  DeltaHistory::Previous& history = history_.slot(c.entity, c.property);
+  const Type type = c.value.type();
+  uint8_t* cur_lanes = lane_bytes(cur);
+  if (cur_lanes != nullptr && cur.type() == type) {
+    encode_lanes(cur, &history, c.value);
+    const size_t size = lane_payload_size(layout_of(type));
+    history.type = type;
+    std::memcpy(history.lanes, cur_lanes, size);
+    std::memcpy(cur_lanes, lane_bytes(c.value), size);
+    return;
+  }
+  changes_meta_.push_back(static_cast<uint8_t>(ChangeOp::kFull));
+  scratch_.clear();
+  // Encoding to Godot 4 never fails for values of the model (full objects are kept whole).
+  Status s = encode_variant(c.value, scratch_, EncodeOptions{.full_objects = true});
+  (void)s;
+  changes_meta_.append(scratch_.data(), scratch_.size());
+  remember(history, cur);
+  cur = std::move(c.value);
+}
 
 // Writes the op byte (meta) and lane residuals (lanes) of a change between two values of the same
-// numeric type. `prev` is the history slot (NIL or another type when unusable).
-void encode_lanes(const Variant& cur, const Variant& prev, const Variant& next, const LaneLayout& l,
-                  const CodecOptions& options_, std::vector<uint8_t>& meta_,
-                  std::vector<uint8_t>& lanes_) {
+// numeric type. `prev` is the history entry (unusable when NIL or of another type).
+void ChunkWriter::encode_lanes(const Variant& cur_value, const DeltaHistory::Previous* prev_entry,
+                               const Variant& next_value) {
+  const Type type = next_value.type();
+  const LaneLayout& l = layout_of(type);
+  const uint8_t* cur = lane_bytes(cur_value);
+  const uint8_t* next = lane_bytes(next_value);
+  const uint8_t* prev = prev_entry && prev_entry->type == type ? prev_entry->lanes : nullptr;
   int64_t r1[16], r2[16];
-  const uint8_t* a = lane_bytes(cur);
-  const uint8_t* b = lane_bytes(next);
-  const bool has_prev = prev.type() == next.type();
   int64_t qa[16], qb[16], qp[16];
-  const Steps s = steps_from(options_.lossy);
-  const bool quant = options_.lossy.enabled && l.quantizable && grid_indices(cur, l, s, qa) &&
-                     grid_indices(next, l, s, qb);
-  const bool quant_prev = quant && has_prev && grid_indices(prev, l, s, qp);
+  const bool quant = options_.lossy.enabled && l.quantizable && grid_indices(cur, l, steps_, qa) &&
+                     grid_indices(next, l, steps_, qb);
+  const bool quant_prev = quant && prev && grid_indices(prev, l, steps_, qp);
   if (quant) {
     for (int i = 0; i < l.count; ++i) r1[i] = qb[i] - qa[i];
     if (quant_prev) {
       for (int i = 0; i < l.count; ++i) r2[i] = qb[i] - (2 * qa[i] - qp[i]);
     }
+  } else if (l.width == 4) {
+    lane_residuals<4>(cur, prev, next, l.count, r1, r2);
   } else {
-    const uint8_t* p = has_prev ? lane_bytes(prev) : nullptr;
-    for (int i = 0; i < l.count; ++i) {
-      uint64_t va = load_lane(a, l.width, i), vb = load_lane(b, l.width, i);
-      r1[i] = lane_diff(vb, va, l.width);
-      if (p) r2[i] = lane_diff(vb, 2 * va - load_lane(p, l.width, i), l.width);
-    }
+    lane_residuals<8>(cur, prev, next, l.count, r1, r2);
   }
-  const bool second_available = quant ? quant_prev : has_prev;
+  const bool second_available = quant ? quant_prev : prev != nullptr;
   const bool use_second = second_available && cost_of(r2, l.count) < cost_of(r1, l.count);
   ChangeOp op = quant ? (use_second ? ChangeOp::kQuantized2 : ChangeOp::kQuantized1)
                       : (use_second ? ChangeOp::kDelta2 : ChangeOp::kDelta1);
   int64_t* r = use_second ? r2 : r1;
   uint8_t op_byte = static_cast<uint8_t>(op);
-  if (has_basis(next.type())) {
+  if (has_basis(type)) {
     // Basis row 2 against cross(row 0, row 1) of the new value, when that is cheaper.
     float cross[3];
-    cross_rows(b, cross);
+    cross_rows(next, cross);
     int64_t rc[3];
     bool usable = true;
     for (int k = 0; k < 3 && usable; ++k) {
       if (quant) {
         int64_t q;
-        usable = grid_index_of(cross[k], s.by_class[kBasisElement], q);
+        usable = grid_index_of(cross[k], steps_[kBasisElement], q);
         rc[k] = qb[6 + k] - q;
       } else {
         uint32_t bits;
         std::memcpy(&bits, &cross[k], 4);
-        rc[k] = lane_diff(load_lane(b, 4, 6 + k), bits, 4);
+        rc[k] = lane_diff(load_lane(next, 4, 6 + k), bits, 4);
       }
     }
     if (usable && cost_of(rc, 3) < cost_of(r + 6, 3)) {
@@ -404,32 +591,10 @@ void encode_lanes(const Variant& cur, const Variant& prev, const Variant& next, 
       op_byte |= format::kCrossRow2Flag;
     }
   }
-  meta_.push_back(op_byte);
-  varint::put_signed_n(lanes_, r, l.count);
-}
-
-}  // namespace
-
-void ChunkWriter::encode_change(PropertyChange& c, FrameIndex index) {
-  auto [it, inserted] = state_.entities.try_emplace(c.entity);
-  if (inserted) it->second.spawn_frame = index;  // implicit spawn, as WorldState::apply
-  Variant& cur = it->second.slot(c.property);
-  Variant& prev_slot = history_.slot(c.entity, c.property);
-  const LaneLayout& l = layout_of(c.value.type());
-  if (l.count > 0 && cur.type() == c.value.type()) {
-    encode_lanes(cur, prev_slot, c.value, l, options_, meta_, lanes_);
-  } else {
-    meta_.push_back(static_cast<uint8_t>(ChangeOp::kFull));
-    // Encoding to Godot 4 never fails for values of the model (full objects are kept whole).
-    Status s = encode_variant(c.value, meta_, EncodeOptions{.full_objects = true});
-    (void)s;
-  }
-  assign_value(prev_slot, cur);
-  if (c.value.type() == cur.type()) {
-    assign_value(cur, c.value);
-  } else {
-    cur = std::move(c.value);
-  }
+  changes_meta_.push_back(op_byte);
+  uint8_t* out = lanes_.reserve(10 * size_t(l.count));
+  for (int i = 0; i < l.count; ++i) out = varint::put_raw(out, varint::zigzag(r[i]));
+  lanes_.commit(out);
 }
 
 ChunkPayload ChunkWriter::take_chunk() {
@@ -439,8 +604,8 @@ ChunkPayload ChunkWriter::take_chunk() {
   out.bytes.push_back(format::kChunkPayloadVersion);
   varint::put(out.bytes, static_cast<uint64_t>(frame_count_));
   varint::put(out.bytes, meta_.size());
-  out.bytes.insert(out.bytes.end(), meta_.begin(), meta_.end());
-  out.bytes.insert(out.bytes.end(), lanes_.begin(), lanes_.end());
+  out.bytes.insert(out.bytes.end(), meta_.data(), meta_.data() + meta_.size());
+  out.bytes.insert(out.bytes.end(), lanes_.data(), lanes_.data() + lanes_.size());
   frame_count_ = 0;
   current_ = ChunkPayload{};
   return out;
@@ -455,7 +620,9 @@ ChunkReader::ChunkReader(std::span<const uint8_t> payload, FrameIndex first_fram
       first_frame_(first_frame),
       history_(history),
       options_(options),
-      context_(std::move(context)) {}
+      context_(std::move(context)) {
+  steps_from(options_.lossy, steps_);
+}
 
 Status ChunkReader::fail(std::string_view what, size_t offset) const {
   return Status::corruption("{}: frame {}: {} at payload byte {}", context_, next_frame(), what,
@@ -475,8 +642,7 @@ Status ChunkReader::init() {
       frame_count_ > format::kMaxFramesPerChunk) {
     return fail("bad frame count", 1);
   }
-  if (!varint::get(payload_, pos, payload_.size(), meta_len) ||
-      meta_len > payload_.size() - pos) {
+  if (!varint::get(payload_, pos, payload_.size(), meta_len) || meta_len > payload_.size() - pos) {
     return fail("bad structure stream length", pos);
   }
   meta_pos_ = pos;
@@ -485,53 +651,48 @@ Status ChunkReader::init() {
   return {};
 }
 
-Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, EntityId entity,
-                                 PropertyId pid, const Variant& cur,
-                                 const double* step_by_class, Variant& next) {
-  Steps steps;
-  std::copy(step_by_class, step_by_class + 4, steps.by_class);
+// Decodes the lanes of a delta op into `dst` (the new value's payload; `cur` is unchanged).
+Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
+                                 const DeltaHistory::Previous* prev_entry, Variant& cur_value,
+                                 uint8_t* dst) {
   const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
   const uint8_t op = op_byte & ~format::kCrossRow2Flag;
-  const LaneLayout& l = layout_of(cur.type());
+  const Type type = cur_value.type();
+  const LaneLayout& l = layout_of(type);
   if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
-  if (cross && !has_basis(cur.type())) return fail("cross-row flag on a non-basis value", op_offset);
-  const Variant* prev = history_.previous(entity, pid);
+  if (cross && !has_basis(type)) return fail("cross-row flag on a non-basis value", op_offset);
   const bool second = op == uint8_t(ChangeOp::kDelta2) || op == uint8_t(ChangeOp::kQuantized2);
   const bool quant = op == uint8_t(ChangeOp::kQuantized1) || op == uint8_t(ChangeOp::kQuantized2);
-  if (second && !(prev && prev->type() == cur.type())) {
-    return fail("second-order delta without history", op_offset);
-  }
+  const uint8_t* prev = prev_entry && prev_entry->type == type ? prev_entry->lanes : nullptr;
+  if (second && prev == nullptr) return fail("second-order delta without history", op_offset);
   if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
-  next = cur;
-  uint8_t* dst = lane_bytes(next);
+  const uint8_t* cur = lane_bytes(cur_value);
   int64_t qa[16], qp[16];
-  if (quant && (!grid_indices(cur, l, steps, qa) || (second && !grid_indices(*prev, l, steps, qp)))) {
+  if (quant &&
+      (!grid_indices(cur, l, steps_, qa) || (second && !grid_indices(prev, l, steps_, qp)))) {
     return fail("quantized op on an off-grid value", op_offset);
   }
-  const uint8_t* a = lane_bytes(cur);
-  const uint8_t* p = second ? lane_bytes(*prev) : nullptr;
+  const size_t end = payload_.size();
   float crossed[3] = {0, 0, 0};
   for (int k = 0; k < l.count; ++k) {
-    int64_t r;
     uint64_t u;
-    if (!varint::get(payload_, lane_pos_, payload_.size(), u)) {
-      return fail("truncated lanes", lane_pos_);
-    }
-    r = varint::unzigzag(u);
+    if (!varint::get(payload_, lane_pos_, end, u)) return fail("truncated lanes", lane_pos_);
+    const int64_t r = varint::unzigzag(u);
     const bool from_cross = cross && k >= 6 && k < 9;
     if (from_cross && k == 6) cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
     if (quant) {
       int64_t base;
       if (from_cross) {
-        if (!grid_index_of(crossed[k - 6], steps.by_class[kBasisElement], base)) {
+        if (!grid_index_of(crossed[k - 6], steps_[kBasisElement], base)) {
           return fail("cross prediction off the grid", lane_pos_);
         }
       } else {
         base = second ? 2 * qa[k] - qp[k] : qa[k];
       }
       const int64_t q = r + base;
-      if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", lane_pos_);
-      float f = from_grid(q, steps.by_class[l.classes[k]]);
+      if (!(std::fabs(double(q)) < kMaxGridIndex))
+        return fail("grid index out of range", lane_pos_);
+      float f = from_grid(q, steps_[l.classes[k]]);
       std::memcpy(dst + 4 * k, &f, 4);
     } else {
       uint64_t pred;
@@ -540,8 +701,8 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, EntityId ent
         std::memcpy(&bits, &crossed[k - 6], 4);
         pred = bits;
       } else {
-        const uint64_t va = load_lane(a, l.width, k);
-        pred = second ? 2 * va - load_lane(p, l.width, k) : va;
+        const uint64_t va = load_lane(cur, l.width, k);
+        pred = second ? 2 * va - load_lane(prev, l.width, k) : va;
       }
       store_lane(dst, l.width, k, pred + static_cast<uint64_t>(r));
     }
@@ -549,24 +710,51 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, EntityId ent
   return {};
 }
 
+// Decodes one change (op byte onwards) of `entity` and applies it.
+Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& state, Frame* out) {
+  if (meta_pos_ >= meta_end_) return fail("truncated change op", meta_pos_);
+  const size_t op_offset = meta_pos_;
+  const uint8_t op = payload_[meta_pos_++];
+  Variant& cur = state.slot(pid);
+  DeltaHistory::Previous& history = history_.slot(entity, pid);
+  if (op == static_cast<uint8_t>(ChangeOp::kFull)) {
+    auto decoded = decode_variant(payload_.subspan(meta_pos_, meta_end_ - meta_pos_),
+                                  DecodeOptions{.allow_objects = true});
+    if (!decoded.ok()) {
+      return fail(fmt::format("bad value of entity {} property {} ({})", entity, pid,
+                              decoded.status().message()),
+                  meta_pos_);
+    }
+    meta_pos_ += decoded->bytes_read;
+    remember(history, cur);
+    cur = std::move(decoded->value);
+  } else if ((op & ~format::kCrossRow2Flag) <= format::kMaxChangeOp) {
+    alignas(8) uint8_t next[64];
+    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, &history, cur, next));
+    uint8_t* cur_lanes = lane_bytes(cur);
+    const size_t size = lane_payload_size(layout_of(cur.type()));
+    history.type = cur.type();
+    std::memcpy(history.lanes, cur_lanes, size);
+    std::memcpy(cur_lanes, next, size);
+  } else {
+    return fail(fmt::format("unknown change op {}", op), op_offset);
+  }
+  if (out) out->changes.push_back(PropertyChange{entity, pid, cur});
+  return {};
+}
+
 Status ChunkReader::next(WorldState& state, Frame* out) {
   if (done()) return Status::internal("{}: read past the last frame of the chunk", context_);
   const FrameIndex index = next_frame();
   auto get_meta = [&](uint64_t& v) { return varint::get(payload_, meta_pos_, meta_end_, v); };
-  [[maybe_unused]] auto get_lane = [&](int64_t& v) {
-    uint64_t u;
-    if (!varint::get(payload_, lane_pos_, payload_.size(), u)) return false;
-    v = varint::unzigzag(u);
-    return true;
-  };
   uint64_t u;
-  int64_t tick_delta, time_delta;
   if (!get_meta(u)) return fail("truncated tick", meta_pos_);
-  tick_delta = varint::unzigzag(u);
-  if (!get_lane(time_delta)) return fail("truncated time", lane_pos_);
-  const int64_t tick = prev_tick_ + tick_delta;
-  const uint64_t time_bits =
-      predict_time(decoded_, prev_time_bits_, prev_prev_time_bits_) + static_cast<uint64_t>(time_delta);
+  const int64_t tick = prev_tick_ + varint::unzigzag(u);
+  if (!varint::get(payload_, lane_pos_, payload_.size(), u)) {
+    return fail("truncated time", lane_pos_);
+  }
+  const uint64_t time_bits = predict_time(decoded_, prev_time_bits_, prev_prev_time_bits_) +
+                             static_cast<uint64_t>(varint::unzigzag(u));
   double time;
   std::memcpy(&time, &time_bits, 8);
   if (out) {
@@ -600,38 +788,14 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
   if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad change count", meta_pos_);
   if (out) out->changes.reserve(n);
   entity = 0;
-  const Steps steps = steps_from(options_.lossy);
+  EntityCursor entities(state, index);
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t prop;
     if (!get_meta(u)) return fail("truncated change entity", meta_pos_);
     entity += varint::unzigzag(u);
     if (!get_meta(prop) || prop > UINT32_MAX) return fail("bad property id", meta_pos_);
-    if (meta_pos_ >= meta_end_) return fail("truncated change op", meta_pos_);
-    const size_t op_offset = meta_pos_;
-    const uint8_t op = payload_[meta_pos_++];
-    auto [it, inserted] = state.entities.try_emplace(entity);
-    if (inserted) it->second.spawn_frame = index;
-    const PropertyId pid = static_cast<PropertyId>(prop);
-    Variant& cur = it->second.slot(pid);
-    Variant next;
-    if (op == static_cast<uint8_t>(ChangeOp::kFull)) {
-      auto decoded = decode_variant(payload_.subspan(meta_pos_, meta_end_ - meta_pos_),
-                                    DecodeOptions{.allow_objects = true});
-      if (!decoded.ok()) {
-        return fail(fmt::format("bad value of entity {} property {} ({})", entity, pid,
-                                decoded.status().message()),
-                    meta_pos_);
-      }
-      meta_pos_ += decoded->bytes_read;
-      next = std::move(decoded->value);
-    } else if ((op & ~format::kCrossRow2Flag) <= format::kMaxChangeOp) {
-      REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, entity, pid, cur, steps.by_class, next));
-    } else {
-      return fail(fmt::format("unknown change op {}", op), op_offset);
-    }
-    assign_value(history_.slot(entity, pid), cur);
-    if (out) out->changes.push_back(PropertyChange{entity, pid, next});
-    assign_value(cur, next);
+    REEL_RETURN_IF_ERROR(
+        decode_change(entity, static_cast<PropertyId>(prop), entities.at(entity), out));
   }
 
   if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad despawn count", meta_pos_);
@@ -744,8 +908,7 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
         return fail("bad property id", pos);
       }
       last_prop = prop;
-      auto decoded =
-          decode_variant(payload.subspan(pos), DecodeOptions{.allow_objects = true});
+      auto decoded = decode_variant(payload.subspan(pos), DecodeOptions{.allow_objects = true});
       if (!decoded.ok()) {
         return fail(fmt::format("bad value of entity {} property {} ({})", id, prop,
                                 decoded.status().message()),

@@ -8,10 +8,16 @@
 
 namespace reel::varint {
 
-inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+inline uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
-inline int size_of(uint64_t v) { return (64 - __builtin_clzll(v | 1) + 6) / 7; }
+inline int size_of(uint64_t v) {
+  return (64 - __builtin_clzll(v | 1) + 6) / 7;
+}
 
 // Writes v at p (room for 10 bytes required); returns the end.
 inline uint8_t* put_raw(uint8_t* p, uint64_t v) {
@@ -42,10 +48,33 @@ inline void put(std::vector<uint8_t>& out, uint64_t v) {
   tmp[n++] = static_cast<uint8_t>(v);
   out.insert(out.end(), tmp, tmp + n);
 }
-inline void put_signed(std::vector<uint8_t>& out, int64_t v) { put(out, zigzag(v)); }
+inline void put_signed(std::vector<uint8_t>& out, int64_t v) {
+  put(out, zigzag(v));
+}
 
-// Reads a varint at `pos` (< end), advancing pos. False on truncation or more than 10 bytes.
+// Reads a varint at `pos` (< end), advancing pos. False on truncation or more than 10 bytes (or
+// a 10th byte above 1: the value would not fit 64 bits).
 inline bool get(std::span<const uint8_t> in, size_t& pos, size_t end, uint64_t& v) {
+  if (pos < end && end - pos >= 10) [[likely]] {
+    // Fast path: all ten bytes a varint can take are in bounds.
+    const uint8_t* p = in.data() + pos;
+    uint64_t b = p[0];
+    if (b < 0x80) {
+      v = b;
+      pos += 1;
+      return true;
+    }
+    v = b & 0x7f;
+    for (int i = 1; i < 10; ++i) {
+      b = p[i];
+      v |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        pos += static_cast<size_t>(i) + 1;
+        return i < 9 || b <= 1;
+      }
+    }
+    return false;
+  }
   v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (pos >= end) return false;

@@ -13,8 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "reel/format/frame.h"
@@ -45,31 +45,69 @@ struct CodecOptions {
   bool is_keyframe(FrameIndex frame) const { return frame % keyframe_interval == 0; }
 };
 
-// Per-(entity, property) memory behind second-order prediction: the value before the current
-// one, for slots that changed since the last keyframe. Shared logic for writer and reader.
+// Per-(entity, property) memory behind second-order prediction: the numeric lanes of the value
+// before the current one, for slots that changed since the last keyframe. Shared logic for writer
+// and reader. Only numeric values (FORMAT.md 6.2 lane types) ever feed a prediction, so a slot
+// holds raw lanes and a type; NIL means "nothing remembered" (which is what the codec means by
+// an absent or non-numeric previous value).
+//
+// Layout: an open-addressing index (linear probing, power-of-two capacity) of (entity, property)
+// -> position in a dense vector of entries. Nothing is ever removed between clears: forgetting a
+// slot sets its type to NIL. clear() (at every keyframe) resets both in O(index capacity).
 class DeltaHistory {
  public:
-  void clear() { previous_.clear(); }
-  const Variant* previous(EntityId entity, PropertyId property) const;
-  // The remembered value of a slot, NIL when nothing is remembered (a NIL never qualifies for a
-  // delta op, so "absent" and "NIL" mean the same to the codec). One lookup for read + update.
-  Variant& slot(EntityId entity, PropertyId property) { return previous_[Key{entity, property}]; }
+  struct Previous {
+    Type type = Type::NIL;
+    alignas(8) uint8_t lanes[64];  // a numeric Variant's payload, native little-endian
+  };
+
+  void clear();
+  // nullptr when nothing is remembered for the slot.
+  const Previous* find(EntityId entity, PropertyId property) const;
+  // The slot's entry, inserted as NIL when absent. Stays valid until the next slot() or clear().
+  Previous& slot(EntityId entity, PropertyId property);
   void forget_entity(EntityId entity, const EntityState& state);
 
  private:
-  struct Key {
+  struct IndexEntry {
     EntityId entity;
     PropertyId property;
-    bool operator==(const Key&) const = default;
+    uint32_t position_plus_one;  // 0: empty
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return static_cast<size_t>((static_cast<uint64_t>(k.entity) * 0x9E3779B97F4A7C15ull) ^
-                                 (k.property * 0xC2B2AE3D27D4EB4Full));
-    }
-  };
-  std::unordered_map<Key, Variant, KeyHash> previous_;
+  static size_t hash(EntityId entity, PropertyId property) {
+    const uint64_t h = (static_cast<uint64_t>(entity) * 0x9E3779B97F4A7C15ull) ^
+                       (static_cast<uint64_t>(property) * 0xC2B2AE3D27D4EB4Full);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+  void grow();
+  uint32_t position_of(EntityId entity, PropertyId property) const;  // 1-based; 0: absent
+
+  std::vector<IndexEntry> index_;
+  std::vector<Previous> entries_;
 };
+
+namespace detail {
+// Append-only byte buffer whose growth never zero-fills: the codec writes varints in place.
+class ByteSink {
+ public:
+  void clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  const uint8_t* data() const { return buf_.get(); }
+  // Room for `n` more bytes; returns where to write them. Finish with commit(end).
+  uint8_t* reserve(size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return buf_.get() + size_;
+  }
+  void commit(uint8_t* end) { size_ = static_cast<size_t>(end - buf_.get()); }
+  void append(const uint8_t* p, size_t n);
+  void push_back(uint8_t b) { *reserve(1) = b, ++size_; }
+
+ private:
+  void grow(size_t n);
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t size_ = 0, capacity_ = 0;
+};
+}  // namespace detail
 
 // A finished chunk, ready to be sealed into a blob.
 struct ChunkPayload {
@@ -90,7 +128,10 @@ class ChunkWriter {
   // one slot within a frame: the last wins. REQUIRES: frame.index == state().frame + 1.
   // Returns true when this frame is a keyframe: the caller then writes encode_keyframe(state())
   // and must take_chunk() before adding the next frame.
-  bool add_frame(Frame frame);
+  // The frame's values are consumed (moved into the state); its vectors keep their capacity so a
+  // caller can reuse the Frame.
+  bool add_frame(Frame& frame);
+  bool add_frame(Frame&& frame) { return add_frame(frame); }
 
   int frame_count() const { return frame_count_; }
   const WorldState& state() const { return state_; }
@@ -98,15 +139,19 @@ class ChunkWriter {
   ChunkPayload take_chunk();
 
  private:
-  void encode_change(PropertyChange& change, FrameIndex index);
+  void encode_changes(Frame& frame);
+  void encode_change(EntityState& entity, PropertyChange& change);
+  void encode_lanes(const Variant& cur, const DeltaHistory::Previous* prev, const Variant& next);
   void quantize_in_place(Variant& value) const;
 
   CodecOptions options_;
+  double steps_[4] = {0, 0, 0, 0};  // lossy grid step by lane class (FORMAT.md 6.3)
   WorldState state_;
   DeltaHistory history_;
   int frame_count_ = 0;
   ChunkPayload current_;
-  std::vector<uint8_t> meta_, lanes_;
+  detail::ByteSink meta_, lanes_, changes_meta_;
+  std::vector<uint8_t> scratch_;  // full values, before they join meta_
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
@@ -131,13 +176,15 @@ class ChunkReader {
 
  private:
   Status fail(std::string_view what, size_t offset) const;
-  Status decode_lanes(uint8_t op_byte, size_t op_offset, EntityId entity, PropertyId property,
-                      const Variant& cur, const double* step_by_class, Variant& next);
+  Status decode_lanes(uint8_t op_byte, size_t op_offset, const DeltaHistory::Previous* prev,
+                      Variant& cur, uint8_t* next_lanes);
+  Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out);
 
   std::span<const uint8_t> payload_;
   FrameIndex first_frame_;
   DeltaHistory& history_;
   CodecOptions options_;
+  double steps_[4] = {0, 0, 0, 0};
   std::string context_;
   uint64_t frame_count_ = 0, decoded_ = 0;
   size_t meta_pos_ = 0, meta_end_ = 0, lane_pos_ = 0;
