@@ -835,6 +835,7 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out) {
   uint64_t time_bits;
   std::memcpy(&time_bits, &state.time, 8);
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(time_bits >> (8 * i)));
+  std::vector<uint8_t> scratch;
   std::vector<EntityId> ids;
   ids.reserve(state.entities.size());
   for (const auto& [id, e] : state.entities) ids.push_back(id);
@@ -851,8 +852,12 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out) {
     varint::put(out, e.properties.size());
     for (const auto& [prop, value] : e.properties) {
       varint::put(out, prop);
-      Status s = encode_variant(value, out, EncodeOptions{.full_objects = true});
+      // Through a small scratch buffer: the encoder's growth slack is then small, whatever the
+      // size of the keyframe built so far.
+      scratch.clear();
+      Status s = encode_variant(value, scratch, EncodeOptions{.full_objects = true});
       (void)s;
+      out.insert(out.end(), scratch.begin(), scratch.end());
     }
   }
 }

@@ -217,7 +217,11 @@ class Recorder::Impl {
     f->frame.clear();
     f->new_properties.clear();
     std::lock_guard lock(pool_mu_);
-    if (pool_.size() < 64) pool_.push_back(std::move(f));
+    // Every frame the queue can hold is worth keeping: reused frames keep their vectors'
+    // capacity, so the game thread's set() does not allocate (or fault in fresh pages).
+    if (pool_.size() < static_cast<size_t>(options_.queue_frames) + 2) {
+      pool_.push_back(std::move(f));
+    }
   }
 
   // A carried (coalesced) frame must not reorder a despawn before a later spawn/set of the same
