@@ -672,39 +672,60 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
       (!grid_indices(cur, l, steps_, qa) || (second && !grid_indices(prev, l, steps_, qp)))) {
     return fail("quantized op on an off-grid value", op_offset);
   }
-  const size_t end = payload_.size();
-  float crossed[3] = {0, 0, 0};
+  // Residuals first (one tight varint loop), then the lanes they correct.
+  int64_t r[16];
+  size_t pos = lane_pos_;
   for (int k = 0; k < l.count; ++k) {
     uint64_t u;
-    if (!varint::get(payload_, lane_pos_, end, u)) return fail("truncated lanes", lane_pos_);
-    const int64_t r = varint::unzigzag(u);
-    const bool from_cross = cross && k >= 6 && k < 9;
-    if (from_cross && k == 6) cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
-    if (quant) {
-      int64_t base;
-      if (from_cross) {
-        if (!grid_index_of(crossed[k - 6], steps_[kBasisElement], base)) {
-          return fail("cross prediction off the grid", lane_pos_);
-        }
-      } else {
-        base = second ? 2 * qa[k] - qp[k] : qa[k];
-      }
-      const int64_t q = r + base;
-      if (!(std::fabs(double(q)) < kMaxGridIndex))
-        return fail("grid index out of range", lane_pos_);
-      float f = from_grid(q, steps_[l.classes[k]]);
+    if (!varint::get(payload_, pos, payload_.size(), u)) return fail("truncated lanes", pos);
+    r[k] = varint::unzigzag(u);
+  }
+  lane_pos_ = pos;
+  const auto from_cross = [&](int k) { return cross && k >= 6 && k < 9; };
+  if (quant) {
+    for (int k = 0; k < l.count; ++k) {
+      if (from_cross(k)) continue;
+      const int64_t q = r[k] + (second ? 2 * qa[k] - qp[k] : qa[k]);
+      if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", pos);
+      const float f = from_grid(q, steps_[l.classes[k]]);
       std::memcpy(dst + 4 * k, &f, 4);
-    } else {
-      uint64_t pred;
-      if (from_cross) {
-        uint32_t bits;
-        std::memcpy(&bits, &crossed[k - 6], 4);
-        pred = bits;
-      } else {
-        const uint64_t va = load_lane(cur, l.width, k);
-        pred = second ? 2 * va - load_lane(prev, l.width, k) : va;
+    }
+    if (cross) {
+      float crossed[3];
+      cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
+      for (int k = 6; k < 9; ++k) {
+        int64_t base;
+        if (!grid_index_of(crossed[k - 6], steps_[kBasisElement], base)) {
+          return fail("cross prediction off the grid", pos);
+        }
+        const int64_t q = r[k] + base;
+        if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", pos);
+        const float f = from_grid(q, steps_[kBasisElement]);
+        std::memcpy(dst + 4 * k, &f, 4);
       }
-      store_lane(dst, l.width, k, pred + static_cast<uint64_t>(r));
+    }
+    return {};
+  }
+  if (l.width == 4) {
+    for (int k = 0; k < l.count; ++k) {
+      const uint64_t va = load_lane(cur, 4, k);
+      const uint64_t pred = second ? 2 * va - load_lane(prev, 4, k) : va;
+      store_lane(dst, 4, k, pred + static_cast<uint64_t>(r[k]));
+    }
+  } else {
+    for (int k = 0; k < l.count; ++k) {
+      const uint64_t va = load_lane(cur, 8, k);
+      const uint64_t pred = second ? 2 * va - load_lane(prev, 8, k) : va;
+      store_lane(dst, 8, k, pred + static_cast<uint64_t>(r[k]));
+    }
+  }
+  if (cross) {
+    float crossed[3];
+    cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
+    for (int k = 6; k < 9; ++k) {
+      uint32_t bits;
+      std::memcpy(&bits, &crossed[k - 6], 4);
+      store_lane(dst, 4, k, bits + static_cast<uint64_t>(r[k]));
     }
   }
   return {};
