@@ -230,8 +230,9 @@ struct BlobCodec::Impl {
     return rc;
   }
 
+  template <class Bytes>
   Status decompress(const BlobHeader& header, std::span<const uint8_t> payload,
-                    const ZstdDictionary* dictionary, std::vector<uint8_t>& raw_out) {
+                    const ZstdDictionary* dictionary, Bytes& raw_out) {
     const unsigned long long frame_size = ZSTD_getFrameContentSize(payload.data(), payload.size());
     if (frame_size == ZSTD_CONTENTSIZE_ERROR) {
       return Status::corruption("blob payload at byte {}: not a zstd frame", kBlobHeaderSize);
@@ -311,6 +312,17 @@ Status BlobCodec::seal(BlobKind kind, std::span<const uint8_t> raw, const SealOp
 Result<BlobHeader> BlobCodec::open(std::span<const uint8_t> sealed, BlobKind expected_kind,
                                    std::vector<uint8_t>& raw_out,
                                    const ZstdDictionary* dictionary) {
+  return open_into(sealed, expected_kind, raw_out, dictionary);
+}
+
+Result<BlobHeader> BlobCodec::open(std::span<const uint8_t> sealed, BlobKind expected_kind,
+                                   RawBytes& raw_out, const ZstdDictionary* dictionary) {
+  return open_into(sealed, expected_kind, raw_out, dictionary);
+}
+
+template <class Bytes>
+Result<BlobHeader> BlobCodec::open_into(std::span<const uint8_t> sealed, BlobKind expected_kind,
+                                        Bytes& raw_out, const ZstdDictionary* dictionary) {
   REEL_ASSIGN_OR_RETURN(const BlobHeader header, parse_blob_header(sealed));
   if (header.kind != expected_kind) {
     return header_error(kKindOffset, "blob kind is {} ({}), expected {} ({})",

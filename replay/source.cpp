@@ -9,6 +9,7 @@ constexpr uint8_t kChunkKey = static_cast<uint8_t>(BlobKind::kDeltaChunk);
 constexpr uint8_t kKeyframeKey = static_cast<uint8_t>(BlobKind::kKeyframe);
 // Per-entry bookkeeping (list node, hash node, control block), for cache accounting.
 constexpr size_t kEntryOverhead = 128;
+constexpr size_t kMaxSparePayloads = 8;
 
 size_t string_bytes(const std::string& s) {
   return s.capacity() > 15 ? s.capacity() + 1 : 0;
@@ -157,7 +158,7 @@ Result<ChunkData> Source::chunk(FrameIndex frame) {
   REEL_ASSIGN_OR_RETURN(ChunkInfo info, chunk_info(frame));
   const Key key{kChunkKey, info.last_frame};
   if (auto hit = lookup(key)) {
-    return ChunkData{info, std::static_pointer_cast<const std::vector<uint8_t>>(hit)};
+    return ChunkData{info, std::static_pointer_cast<const RawBytes>(hit)};
   }
   REEL_ASSIGN_OR_RETURN(Statement * st,
                         store_.prepare("SELECT data FROM chunks WHERE chunk_id = ?"));
@@ -168,7 +169,13 @@ Result<ChunkData> Source::chunk(FrameIndex frame) {
     if (!row.ok()) return row.status().with_context(chunk_context(info));
     return Status::not_found("{}: row vanished", chunk_context(info));
   }
-  auto payload = std::make_shared<std::vector<uint8_t>>();
+  std::shared_ptr<RawBytes> payload;
+  if (spare_payloads_.empty()) {
+    payload = std::make_shared<RawBytes>();
+  } else {
+    payload = std::move(spare_payloads_.back());
+    spare_payloads_.pop_back();
+  }
   auto opened = blob_codec_.open(st->column_blob(0), BlobKind::kDeltaChunk, *payload);
   st->reset();
   if (!opened.ok()) return damaged(key, opened.status().with_context(chunk_context(info)));
@@ -199,8 +206,14 @@ void Source::insert(const Key& key, std::shared_ptr<const void> value, size_t by
     index_.erase(it);
   }
   while (bytes_in_use_ + bytes > budget_ && !lru_.empty()) {
-    bytes_in_use_ -= lru_.back().bytes;
-    index_.erase(lru_.back().key);
+    Entry& victim = lru_.back();
+    bytes_in_use_ -= victim.bytes;
+    if (victim.key.kind == kChunkKey && victim.value.use_count() == 1 &&
+        spare_payloads_.size() < kMaxSparePayloads) {
+      spare_payloads_.push_back(std::const_pointer_cast<RawBytes>(
+          std::static_pointer_cast<const RawBytes>(std::move(victim.value))));
+    }
+    index_.erase(victim.key);
     lru_.pop_back();
   }
   lru_.push_front(Entry{key, std::move(value), bytes});

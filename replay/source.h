@@ -36,7 +36,7 @@ struct ChunkInfo {
 // A chunk with its verified, decompressed payload (shared with the cache).
 struct ChunkData {
   ChunkInfo info;
-  std::shared_ptr<const std::vector<uint8_t>> payload;
+  std::shared_ptr<const RawBytes> payload;
 };
 
 // Approximate heap + inline bytes of a state, for cache accounting.
@@ -95,6 +95,9 @@ class Source {
   std::function<void(const Status&)> on_problem_;
   BlobCodec blob_codec_;
   std::vector<uint8_t> raw_;  // scratch for keyframe payloads
+  // Chunk payload buffers evicted from the cache and no longer shared, kept for reuse: their
+  // pages stay mapped, so loading a chunk costs no page faults.
+  std::vector<std::shared_ptr<RawBytes>> spare_payloads_;
 
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;

@@ -37,6 +37,26 @@ enum class BlobKind : uint8_t {
 };
 const char* blob_kind_name(BlobKind kind);
 
+// An allocator whose value-initialisation is default-initialisation: resize() of a byte vector
+// leaves the new bytes unwritten. For buffers that are filled right after they grow.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using RawBytes = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+
 // How the payload is stored. Persisted: never renumber.
 enum class BlobCodecId : uint8_t {
   kStored = 0,    // no compression
@@ -120,8 +140,15 @@ class BlobCodec {
   Result<BlobHeader> open(std::span<const uint8_t> sealed, BlobKind expected_kind,
                           std::vector<uint8_t>& raw_out,
                           const ZstdDictionary* dictionary = nullptr);
+  // The same into a RawBytes buffer: growing it writes no zeros (readers that cache many
+  // payloads save a memset and the page faults of every fresh buffer).
+  Result<BlobHeader> open(std::span<const uint8_t> sealed, BlobKind expected_kind,
+                          RawBytes& raw_out, const ZstdDictionary* dictionary = nullptr);
 
  private:
+  template <class Bytes>
+  Result<BlobHeader> open_into(std::span<const uint8_t> sealed, BlobKind expected_kind,
+                               Bytes& raw_out, const ZstdDictionary* dictionary);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
