@@ -97,7 +97,10 @@ Status RecorderOptions::validate() const {
 class Recorder::Impl {
  public:
   Impl(std::unique_ptr<Store> store, int64_t session_id, const RecorderOptions& options)
-      : options_(options), store_(std::move(store)), session_id_(session_id), writer_(options.codec) {
+      : options_(options),
+        store_(std::move(store)),
+        session_id_(session_id),
+        writer_(options.codec) {
     current_ = acquire();
     thread_ = std::thread([this] { writer_loop(); });
   }
@@ -128,9 +131,11 @@ class Recorder::Impl {
     f.time = time;
   }
 
-  void set(EntityId e, PropertyId p, Variant v) {
-    if (current_->frame.coalesced > 0) settle_conflict(e);
-    current_->frame.changes.push_back(PropertyChange{e, p, std::move(v)});
+  template <class V>
+  void set(EntityId e, PropertyId p, V&& v) {
+    if (current_->frame.coalesced > 0) [[unlikely]]
+      settle_conflict(e);
+    current_->frame.changes.emplace_back(e, p, std::forward<V>(v));
   }
   void spawn(EntityId e, std::string_view cls) {
     if (current_->frame.coalesced > 0) settle_conflict(e);
@@ -248,35 +253,48 @@ class Recorder::Impl {
     current_->frame.index = next_index_++;
     queue_.push_back(std::move(current_));
     ++pushed_;
-    work_.notify_one();
+    // The writer wakes on its own timer (poll_interval); the game thread pays for a wake-up
+    // (a futex syscall) only when the queue is half full or every frame must commit at once.
+    if (queue_.size() >= wake_threshold()) work_.notify_one();
     current_ = acquire();
   }
 
   // ---- writer thread ------------------------------------------------------------------------
+  size_t wake_threshold() const {
+    if (options_.commit_interval.count() == 0) return 1;
+    return std::max<size_t>(1, static_cast<size_t>(options_.queue_frames) / 2);
+  }
+  // How long the writer sleeps at most while frames may be waiting: a quarter of the commit
+  // interval spreads the encoding over it; 20 ms when every frame commits (it is woken per frame).
+  Clock::duration poll_interval() const {
+    if (options_.commit_interval.count() == 0) return std::chrono::milliseconds(20);
+    return std::max<Clock::duration>(std::chrono::milliseconds(1), options_.commit_interval / 4);
+  }
+
   void writer_loop() {
     auto last_commit = Clock::now();
+    std::deque<std::unique_ptr<QueuedFrame>> taken;
     for (;;) {
-      std::unique_ptr<QueuedFrame> item;
       bool flush_now = false, stop = false;
       {
         std::unique_lock lock(mu_);
-        auto deadline = last_commit + options_.commit_interval;
-        work_.wait_until(lock, batch_.empty() ? Clock::now() + std::chrono::hours(1) : deadline,
-                         [&] { return !queue_.empty() || flush_requested_ || stopping_; });
-        if (!queue_.empty()) {
-          item = std::move(queue_.front());
-          queue_.pop_front();
-          space_.notify_one();
-        } else {
-          flush_now = flush_requested_;
-          flush_requested_ = false;
-          stop = stopping_;
-        }
+        auto wake = Clock::now() + poll_interval();
+        if (!batch_.empty()) wake = std::min(wake, last_commit + options_.commit_interval);
+        work_.wait_until(lock, wake, [&] {
+          return queue_.size() >= wake_threshold() || flush_requested_ || stopping_;
+        });
+        // Everything queued so far, and the flush request that may cover it (flush() sets its
+        // flag after pushing, so the frames it waits for are in `taken`).
+        taken.swap(queue_);
+        if (!taken.empty()) space_.notify_all();
+        flush_now = std::exchange(flush_requested_, false);
+        stop = stopping_;
       }
-      if (item) {
+      for (auto& item : taken) {
         encode(*item);
         release(std::move(item));
       }
+      taken.clear();
       const bool due = Clock::now() - last_commit >= options_.commit_interval;
       if ((due || flush_now || stop) && !batch_.empty()) {
         commit();
@@ -371,8 +389,8 @@ class Recorder::Impl {
     std::lock_guard lock(mu_);
     stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
     if (!s.ok()) {
-      sticky_error_ = s.with_context(fmt::format("{}: commit of frames up to {}", store_->path(),
-                                                 batch_.last_frame));
+      sticky_error_ = s.with_context(
+          fmt::format("{}: commit of frames up to {}", store_->path(), batch_.last_frame));
       if (batch_.bytes() > kMaxUncommittedBytes) writer_failed_ = true;
       ++failed_commits_;
       done_.notify_all();
@@ -400,9 +418,10 @@ class Recorder::Impl {
       REEL_RETURN_IF_ERROR(st->run());
     }
     for (const auto& s : batch_.spawns) {
-      REEL_ASSIGN_OR_RETURN(Statement * st,
-                            db.prepare("INSERT OR REPLACE INTO entities(session_id, entity_id, "
-                                       "spawn_frame, class, despawn_frame) VALUES(?, ?, ?, ?, NULL)"));
+      REEL_ASSIGN_OR_RETURN(
+          Statement * st,
+          db.prepare("INSERT OR REPLACE INTO entities(session_id, entity_id, "
+                     "spawn_frame, class, despawn_frame) VALUES(?, ?, ?, ?, NULL)"));
       REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
       REEL_RETURN_IF_ERROR(st->bind(2, s.entity));
       REEL_RETURN_IF_ERROR(st->bind(3, s.spawn_frame));
@@ -559,10 +578,19 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path,
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Recorder::~Recorder() = default;
-int64_t Recorder::session_id() const { return impl_->session_id(); }
-PropertyId Recorder::intern_property(std::string_view path) { return impl_->intern(path); }
-void Recorder::begin_frame(int64_t tick, double time) { impl_->begin_frame(tick, time); }
-void Recorder::set(EntityId entity, PropertyId property, Variant value) {
+int64_t Recorder::session_id() const {
+  return impl_->session_id();
+}
+PropertyId Recorder::intern_property(std::string_view path) {
+  return impl_->intern(path);
+}
+void Recorder::begin_frame(int64_t tick, double time) {
+  impl_->begin_frame(tick, time);
+}
+void Recorder::set(EntityId entity, PropertyId property, const Variant& value) {
+  impl_->set(entity, property, value);
+}
+void Recorder::set(EntityId entity, PropertyId property, Variant&& value) {
   impl_->set(entity, property, std::move(value));
 }
 void Recorder::set(EntityId entity, std::string_view path, Variant value) {
@@ -571,13 +599,23 @@ void Recorder::set(EntityId entity, std::string_view path, Variant value) {
 void Recorder::spawn(EntityId entity, std::string_view class_name) {
   impl_->spawn(entity, class_name);
 }
-void Recorder::despawn(EntityId entity) { impl_->despawn(entity); }
+void Recorder::despawn(EntityId entity) {
+  impl_->despawn(entity);
+}
 void Recorder::event(std::string_view name, Variant args, EntityId entity) {
   impl_->event(name, std::move(args), entity);
 }
-Status Recorder::end_frame() { return impl_->end_frame(); }
-Status Recorder::flush() { return impl_->flush(); }
-Status Recorder::close() { return impl_->close(); }
-RecorderStats Recorder::stats() const { return impl_->stats(); }
+Status Recorder::end_frame() {
+  return impl_->end_frame();
+}
+Status Recorder::flush() {
+  return impl_->flush();
+}
+Status Recorder::close() {
+  return impl_->close();
+}
+RecorderStats Recorder::stats() const {
+  return impl_->stats();
+}
 
 }  // namespace reel

@@ -6,11 +6,11 @@
 
 #include <cmath>
 #include <csignal>
-#include <map>
-#include <set>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "fake_mvsqlite_vfs.h"
@@ -62,7 +62,9 @@ class RandomSession {
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   bool empty_frame() { return chance(0.05); }
 
-  float jitter(float base) { return base + float(std::uniform_real_distribution<double>(-1e-3, 1e-3)(rng_)); }
+  float jitter(float base) {
+    return base + float(std::uniform_real_distribution<double>(-1e-3, 1e-3)(rng_));
+  }
 
   Variant value_for(int e, int p) {
     auto& t = transforms_[e * 16 + p];
@@ -74,8 +76,12 @@ class RandomSession {
       case 1:
         return Vector3{jitter(float(e)), jitter(1), jitter(2)};
       case 2: {
-        static const double specials[] = {0.0, -0.0, std::numeric_limits<double>::infinity(),
-                                          std::numeric_limits<double>::quiet_NaN(), 1e300, 0.1};
+        static const double specials[] = {0.0,
+                                          -0.0,
+                                          std::numeric_limits<double>::infinity(),
+                                          std::numeric_limits<double>::quiet_NaN(),
+                                          1e300,
+                                          0.1};
         if (chance(0.3)) {
           double v = specials[rng_() % 6];
           if (chance(0.2)) {  // a NaN with a payload
@@ -122,11 +128,15 @@ struct Recording {
   int64_t session_id = 0;
 };
 
+// With `flush_each_frame`, every frame is its own commit (the writer otherwise groups the frames
+// that queued up while it slept or committed).
 Recording record_random(const std::string& path, uint64_t seed, int frames,
-                        const RecorderOptions& options, const std::string& name = "test") {
+                        const RecorderOptions& options, const std::string& name = "test",
+                        bool flush_each_frame = false) {
   auto rec = Recorder::open(path, SessionInfo{.name = name, .tick_rate = 60}, options);
   REQUIRE_OK(rec);
-  for (int p = 0; p < 6; ++p) REQUIRE((*rec)->intern_property("p" + std::to_string(p)) == PropertyId(p));
+  for (int p = 0; p < 6; ++p)
+    REQUIRE((*rec)->intern_property("p" + std::to_string(p)) == PropertyId(p));
   RandomSession gen(seed);
   Recording r;
   r.session_id = (*rec)->session_id();
@@ -135,6 +145,7 @@ Recording record_random(const std::string& path, uint64_t seed, int frames,
     Frame f = gen.next();
     feed(**rec, f);
     REQUIRE_STATUS_OK((*rec)->end_frame());
+    if (flush_each_frame) REQUIRE_STATUS_OK((*rec)->flush());
     state.apply(f);
     r.states.push_back(state);
     r.frames.push_back(std::move(f));
@@ -269,7 +280,8 @@ TEST_CASE("empty frames, entity churn and huge values survive the round trip", "
       PackedByteArray big(size_t(1) << 20, uint8_t(i));
       f.changes.push_back(PropertyChange{7, blob, big});
     }
-    if (i % 6 == 5) f.changes.push_back(PropertyChange{9, blob, std::string(100000, 'x')});  // implicit spawn
+    if (i % 6 == 5)
+      f.changes.push_back(PropertyChange{9, blob, std::string(100000, 'x')});  // implicit spawn
     if (i % 4 == 2) f.despawns.push_back(9);
     feed(**rec, f);
     REQUIRE_STATUS_OK((*rec)->end_frame());
@@ -326,7 +338,8 @@ TEST_CASE("lossy mode keeps values within the stated precision and stores less",
   }
   int64_t bytes[2] = {0, 0};
   for (int mode = 0; mode < 2; ++mode) {
-    auto rec = Recorder::open(path, SessionInfo{.name = mode ? "lossy" : "lossless"}, mode ? lossy : lossless);
+    auto rec = Recorder::open(path, SessionInfo{.name = mode ? "lossy" : "lossless"},
+                              mode ? lossy : lossless);
     REQUIRE_OK(rec);
     Recording r;
     r.session_id = (*rec)->session_id();
@@ -357,7 +370,8 @@ TEST_CASE("lossy mode keeps values within the stated precision and stores less",
     auto codec = schema::codec_options_of(*session);
     REQUIRE_OK(codec);
     REQUIRE(codec->lossy.enabled);
-    auto chunks = (*store)->prepare("SELECT first_frame, data FROM chunks WHERE session_id = ? ORDER BY first_frame");
+    auto chunks = (*store)->prepare(
+        "SELECT first_frame, data FROM chunks WHERE session_id = ? ORDER BY first_frame");
     REQUIRE_OK(chunks);
     REQUIRE_STATUS_OK((*chunks)->bind(1, r.session_id));
     WorldState replayed;
@@ -388,8 +402,9 @@ TEST_CASE("lossy mode keeps values within the stated precision and stores less",
   REQUIRE(bytes[1] < bytes[0]);
 }
 
-TEST_CASE("mvsqlite profile: a BUSY at COMMIT is rolled back and re-run, no frame lost or duplicated",
-          "[recorder][mvsqlite]") {
+TEST_CASE(
+    "mvsqlite profile: a BUSY at COMMIT is rolled back and re-run, no frame lost or duplicated",
+    "[recorder][mvsqlite]") {
   REQUIRE_STATUS_OK(testing::fake_mvsqlite::register_vfs());
   testing::fake_mvsqlite::reset();
   TempDir dir;
@@ -398,7 +413,7 @@ TEST_CASE("mvsqlite profile: a BUSY at COMMIT is rolled back and re-run, no fram
   o.store.profile = StorageProfile::kMvsqlite;
   o.store.vfs = testing::fake_mvsqlite::kVfsName;
   testing::fake_mvsqlite::fail_commit_every(3);
-  auto r = record_random(path, 11, 150, o, "mv");
+  auto r = record_random(path, 11, 150, o, "mv", /*flush_each_frame=*/true);
   const auto counters = testing::fake_mvsqlite::counters();
   testing::fake_mvsqlite::reset();
   REQUIRE(counters.commits_failed > 10);
@@ -485,7 +500,8 @@ TEST_CASE("a reader during recording sees only whole committed frames", "[record
     REQUIRE_STATUS_OK((*reader)->read_transaction([&]() -> Status {
       auto session = schema::find_session(**reader, "live");
       REQUIRE_OK(session);
-      auto last = (*reader)->prepare("SELECT coalesce(max(last_frame), -1) FROM chunks WHERE session_id = ?");
+      auto last = (*reader)->prepare(
+          "SELECT coalesce(max(last_frame), -1) FROM chunks WHERE session_id = ?");
       REQUIRE_OK(last);
       REQUIRE_STATUS_OK((*last)->bind(1, session->id));
       REQUIRE(*(*last)->step());
@@ -524,7 +540,8 @@ TEST_CASE("drop policy folds frames the writer cannot take and marks the gap", "
   REQUIRE_OK(session);
   REQUIRE(session->frame_count == s.frames_committed);
   REQUIRE(session->dropped_frames == s.frames_dropped);
-  auto gaps = (*store)->prepare("SELECT coalesce(sum(coalesced), 0) FROM gaps WHERE session_id = ?");
+  auto gaps =
+      (*store)->prepare("SELECT coalesce(sum(coalesced), 0) FROM gaps WHERE session_id = ?");
   REQUIRE_OK(gaps);
   REQUIRE_STATUS_OK((*gaps)->bind(1, session->id));
   REQUIRE(*(*gaps)->step());

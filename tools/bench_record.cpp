@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -37,6 +38,9 @@ struct BenchRecordOptions {
   int64_t frames = 0;  // overrides duration when > 0
   samples::CrowdOptions crowd;
   std::string dir;  // "" = a fresh directory under the system temp dir
+  // Session seconds fed at real time first: the game-thread figures come from these frames, as a
+  // game at its tick rate would see them. The rest is fed as fast as the recorder takes it.
+  double paced_seconds = 30;
   bool json = false;
   bool in_process = false;  // debugging: no fork (peak RSS is then cumulative)
 };
@@ -84,7 +88,9 @@ struct Figures {
   uint64_t bytes = 0;
   double cpu_seconds = 0;  // user + system, all threads of the child
   double wall_seconds = 0;
-  double game_p50_us = 0, game_p99_us = 0, game_max_us = 0;
+  // Game thread per frame: paced at real time (p50, p99, max), and fed as fast as possible
+  // (burst p99: includes waiting for a full queue, i.e. the writer's throughput).
+  double game_p50_us = 0, game_p99_us = 0, game_max_us = 0, burst_p99_us = 0;
   int64_t peak_rss_kb = 0;
 };
 
@@ -109,23 +115,37 @@ double percentile(std::vector<float>& values, double p) {
 }
 
 // Runs `frames` crowd frames through `sink` (the game thread's work for one frame), timing each
-// call. The generator is outside the timed region.
+// call: the first `paced_seconds` of session at real time (into game_us), the rest back to back
+// (into burst_us). The generator is outside the timed region.
 Status drive(const BenchRecordOptions& options, int64_t frames,
-             const std::function<Status(const Frame&)>& sink, std::vector<float>& game_us) {
+             const std::function<Status(const Frame&)>& sink, std::vector<float>& game_us,
+             std::vector<float>& burst_us) {
   samples::CrowdGenerator crowd(options.crowd);
   Frame frame;
-  game_us.reserve(static_cast<size_t>(frames));
+  const int64_t paced =
+      std::min<int64_t>(frames, std::llround(options.paced_seconds * options.crowd.tick_rate));
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / options.crowd.tick_rate));
+  game_us.reserve(static_cast<size_t>(paced));
+  burst_us.reserve(static_cast<size_t>(frames - paced));
+  auto due = Clock::now();
   for (int64_t i = 0; i < frames; ++i) {
     crowd.next(frame);
+    if (i < paced) {
+      due += period;
+      std::this_thread::sleep_until(due);
+    }
     const auto start = Clock::now();
     REEL_RETURN_IF_ERROR(sink(frame));
-    game_us.push_back(std::chrono::duration<float, std::micro>(Clock::now() - start).count());
+    const float us = std::chrono::duration<float, std::micro>(Clock::now() - start).count();
+    (i < paced ? game_us : burst_us).push_back(us);
   }
   return Status::ok_status();
 }
 
 Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool lossy,
-                        const std::string& path, std::vector<float>& game_us) {
+                        const std::string& path, std::vector<float>& game_us,
+                        std::vector<float>& burst_us) {
   RecorderOptions recorder_options;
   recorder_options.codec.lossy.enabled = lossy;
   SessionInfo session{.name = "bench", .tick_rate = options.crowd.tick_rate};
@@ -133,12 +153,13 @@ Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool 
   const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
   samples::RecorderFeeder feeder(*recorder, paths_source.property_paths());
   REEL_RETURN_IF_ERROR(drive(
-      options, frames, [&](const Frame& frame) { return feeder.feed(frame); }, game_us));
+      options, frames, [&](const Frame& frame) { return feeder.feed(frame); }, game_us, burst_us));
   return recorder->close();
 }
 
 Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, Config config,
-                            const std::string& path, std::vector<float>& game_us) {
+                            const std::string& path, std::vector<float>& game_us,
+                            std::vector<float>& burst_us) {
   const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
   const auto& paths = paths_source.property_paths();
   auto opened = config == Config::kRosbagStyle
@@ -147,7 +168,8 @@ Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, C
   REEL_RETURN_IF_ERROR(opened.status());
   auto& writer = *opened;
   REEL_RETURN_IF_ERROR(drive(
-      options, frames, [&](const Frame& frame) { return writer->write(frame); }, game_us));
+      options, frames, [&](const Frame& frame) { return writer->write(frame); }, game_us,
+      burst_us));
   return writer->close();
 }
 
@@ -166,7 +188,7 @@ Status generate_only(const BenchRecordOptions& options, int64_t frames) {
 Figures run_config(const BenchRecordOptions& options, int64_t frames, Config config,
                    const std::string& path) {
   Figures figures;
-  std::vector<float> game_us;
+  std::vector<float> game_us, burst_us;
   const double cpu_before = cpu_seconds_of_process();
   const auto start = Clock::now();
   Status status;
@@ -175,14 +197,14 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
       status = generate_only(options, frames);
       break;
     case Config::kReelLossless:
-      status = record_with_reel(options, frames, false, path, game_us);
+      status = record_with_reel(options, frames, false, path, game_us, burst_us);
       break;
     case Config::kReelLossy:
-      status = record_with_reel(options, frames, true, path, game_us);
+      status = record_with_reel(options, frames, true, path, game_us, burst_us);
       break;
     case Config::kRosbagStyle:
     case Config::kFullState:
-      status = record_with_baseline(options, frames, config, path, game_us);
+      status = record_with_baseline(options, frames, config, path, game_us, burst_us);
       break;
   }
   figures.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -196,6 +218,7 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
   figures.game_p50_us = percentile(game_us, 0.50);
   figures.game_p99_us = percentile(game_us, 0.99);
   figures.game_max_us = game_us.empty() ? 0 : *std::max_element(game_us.begin(), game_us.end());
+  figures.burst_p99_us = percentile(burst_us, 0.99);
   figures.peak_rss_kb = peak_rss_kb();
   return figures;
 }
@@ -271,7 +294,11 @@ struct Report {
   double times_smaller(Config config, Config baseline) const {
     return bytes_per_frame(baseline) / bytes_per_frame(config);
   }
-  double times_real_time(const Figures& f) const { return session_seconds / f.wall_seconds; }
+  // How many times faster than the session's own pace one core records it: the frame period over
+  // the recording's CPU time per frame (all its threads, SQLite commits included).
+  double times_real_time(const Row& row) const {
+    return row.recording_cpu_us > 0 ? 1e6 / tick_rate / row.recording_cpu_us : 0;
+  }
 };
 
 struct Goal {
@@ -281,11 +308,13 @@ struct Goal {
 
 std::vector<Goal> goals(const Report& r) {
   std::vector<Goal> out;
-  for (Config c : {Config::kReelLossless, Config::kReelLossy}) {
-    const Figures& f = r.of(c);
-    out.push_back(
-        {fmt::format("{}: >= 300x real time (is {:.0f}x)", config_name(c), r.times_real_time(f)),
-         r.times_real_time(f) >= 300});
+  for (const Row& row : r.rows) {
+    const Config c = row.config;
+    if (c != Config::kReelLossless && c != Config::kReelLossy) continue;
+    const Figures& f = row.figures;
+    out.push_back({fmt::format("{}: >= 300x real time on one core (is {:.0f}x)", config_name(c),
+                               r.times_real_time(row)),
+                   r.times_real_time(row) >= 300});
     out.push_back(
         {fmt::format("{}: game-thread p99 <= 20 us (is {:.1f} us)", config_name(c), f.game_p99_us),
          f.game_p99_us <= 20});
@@ -304,9 +333,9 @@ void print_table(const Report& r) {
       "reel bench record: crowd sample, {} frames ({:.0f} s of session at {} Hz); "
       "generator {:.2f} us CPU/frame (excluded from CPU and game-thread figures)\n\n",
       r.frames, r.session_seconds, r.tick_rate, r.generator_us);
-  fmt::print("{:<22} {:>11} {:>8} {:>8} {:>10} {:>10} {:>9} {:>9} {:>9}\n", "configuration",
+  fmt::print("{:<22} {:>11} {:>8} {:>8} {:>10} {:>10} {:>9} {:>9} {:>10} {:>9}\n", "configuration",
              "bytes/frame", "vs (a)", "vs (b)", "CPU us/fr", "x realtime", "game p50", "game p99",
-             "peak RSS");
+             "burst p99", "peak RSS");
   for (const Row& row : r.rows) {
     const Figures& f = row.figures;
     if (!f.ok) {
@@ -314,11 +343,12 @@ void print_table(const Report& r) {
       continue;
     }
     fmt::print(
-        "{:<22} {:>11.1f} {:>8} {:>8} {:>10.2f} {:>9.0f}x {:>7.1f}us {:>7.1f}us {:>7.1f}MB\n",
+        "{:<22} {:>11.1f} {:>8} {:>8} {:>10.2f} {:>9.0f}x {:>7.1f}us {:>7.1f}us {:>8.1f}us "
+        "{:>7.1f}MB\n",
         config_name(row.config), r.bytes_per_frame(row.config),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kRosbagStyle)),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kFullState)),
-        row.recording_cpu_us, r.times_real_time(f), f.game_p50_us, f.game_p99_us,
+        row.recording_cpu_us, r.times_real_time(row), f.game_p50_us, f.game_p99_us, f.burst_p99_us,
         static_cast<double>(f.peak_rss_kb) / 1024.0);
   }
   fmt::print("\ngoals:\n");
@@ -338,10 +368,10 @@ void print_json(const Report& r) {
         "{}\n  {{\"name\": \"{}\", \"ok\": {}, \"bytes\": {}, \"bytes_per_frame\": {:.2f}, "
         "\"cpu_us_per_frame\": {:.3f}, \"wall_seconds\": {:.3f}, \"x_real_time\": {:.1f}, "
         "\"game_p50_us\": {:.2f}, \"game_p99_us\": {:.2f}, \"game_max_us\": {:.1f}, "
-        "\"peak_rss_kb\": {}}}",
+        "\"burst_p99_us\": {:.1f}, \"peak_rss_kb\": {}}}",
         i ? "," : "", config_key(row.config), f.ok, f.bytes, r.bytes_per_frame(row.config),
-        row.recording_cpu_us, f.wall_seconds, r.times_real_time(f), f.game_p50_us, f.game_p99_us,
-        f.game_max_us, f.peak_rss_kb);
+        row.recording_cpu_us, f.wall_seconds, r.times_real_time(row), f.game_p50_us, f.game_p99_us,
+        f.game_max_us, f.burst_p99_us, f.peak_rss_kb);
   }
   fmt::print("],\n \"goals\": [");
   const auto list = goals(r);
@@ -414,6 +444,11 @@ void register_bench_record(CLI::App& bench) {
   cmd->add_option("--seed", options->crowd.seed, "Generator seed")->capture_default_str();
   cmd->add_option("--dir", options->dir,
                   "Directory for the recordings (kept); default: a temp dir");
+  cmd->add_option("--paced", options->paced_seconds,
+                  "Session seconds fed at real time first; the game-thread p50/p99 come from "
+                  "these frames (the rest is fed back to back: 'burst p99')")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--in-process", options->in_process,
                 "Run every configuration in this process (debugging; peak RSS is then shared)");

@@ -2,8 +2,8 @@
 //
 // Threads and ownership:
 // - One game thread drives a Recorder: begin_frame, set/spawn/despawn/event, end_frame, flush,
-//   close. Those calls only copy data into a frame buffer and hand it to a bounded queue; they never
-//   touch SQLite or compress anything.
+//   close. Those calls only copy data into a frame buffer and hand it to a bounded queue; they
+//   never touch SQLite or compress anything.
 // - A writer thread owned by the Recorder encodes, compresses and commits; it is the only writer of
 //   its session. Storage errors are reported through the Status of later calls (end_frame, flush,
 //   close) and through stats(); what was committed before an error stays intact.
@@ -59,10 +59,10 @@ struct RecorderOptions {
 };
 
 struct SessionInfo {
-  std::string name;          // unique in the database; "" picks "session-<start time>"
-  double tick_rate = 60.0;   // frames per second the game intends to record
+  std::string name;         // unique in the database; "" picks "session-<start time>"
+  double tick_rate = 60.0;  // frames per second the game intends to record
   GodotDialect dialect = GodotDialect::kGodot4;
-  Dictionary metadata;       // free-form: map, server, build ...
+  Dictionary metadata;  // free-form: map, server, build ...
 };
 
 struct RecorderStats {
@@ -93,7 +93,9 @@ class Recorder {
 
   // Game thread. REQUIRES: begin_frame before the others, ticks increasing.
   void begin_frame(int64_t tick, double time);
-  void set(EntityId entity, PropertyId property, Variant value);
+  // The value is copied (or moved) once, straight into the frame being built.
+  void set(EntityId entity, PropertyId property, const Variant& value);
+  void set(EntityId entity, PropertyId property, Variant&& value);
   void set(EntityId entity, std::string_view property_path, Variant value);
   void spawn(EntityId entity, std::string_view class_name);
   void despawn(EntityId entity);
