@@ -36,6 +36,48 @@ void WorldState::apply(const Frame& f) {
   time = f.time;
 }
 
+namespace {
+
+void swap_slot(EntityState& e, StateEdit& edit) {
+  auto it = std::lower_bound(e.properties.begin(), e.properties.end(), edit.property,
+                             [](const auto& p, PropertyId v) { return p.first < v; });
+  const bool here = it != e.properties.end() && it->first == edit.property;
+  if (here && edit.present) {
+    std::swap(it->second, edit.value);
+  } else if (edit.present) {
+    e.properties.emplace(it, edit.property, std::move(edit.value));
+    edit.value = Variant{};
+    edit.present = false;
+  } else if (here) {
+    edit.value = std::move(it->second);
+    e.properties.erase(it);
+    edit.present = true;
+  }
+}
+
+void swap_entity(WorldState& s, StateEdit& edit) {
+  auto it = s.entities.find(edit.entity);
+  if (it != s.entities.end() && edit.whole) {
+    std::swap(it->second, *edit.whole);
+  } else if (it != s.entities.end()) {
+    edit.whole = std::make_unique<EntityState>(std::move(it->second));
+    s.entities.erase(it);
+  } else if (edit.whole) {
+    s.entities.emplace(edit.entity, std::move(*edit.whole));
+    edit.whole.reset();
+  }
+}
+
+}  // namespace
+
+void swap_edit(WorldState& state, StateEdit& edit) {
+  if (edit.kind == StateEdit::kEntity) {
+    swap_entity(state, edit);
+  } else {
+    swap_slot(state.entities.find(edit.entity)->second, edit);
+  }
+}
+
 bool operator==(const WorldState& a, const WorldState& b) {
   if (a.frame != b.frame || a.tick != b.tick || a.entities.size() != b.entities.size()) {
     return false;

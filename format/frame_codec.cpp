@@ -362,11 +362,16 @@ void lane_residuals(const uint8_t* cur, const uint8_t* prev, const uint8_t* next
 // (WorldState::apply does the same). Valid only while no entity is erased.
 class EntityCursor {
  public:
-  EntityCursor(WorldState& state, FrameIndex frame) : state_(state), frame_(frame) {}
+  // An implicit spawn is logged to `undo` (when given) as "absent before".
+  EntityCursor(WorldState& state, FrameIndex frame, std::vector<StateEdit>* undo = nullptr)
+      : state_(state), frame_(frame), undo_(undo) {}
   EntityState& at(EntityId id) {
     if (current_ == nullptr || id != id_) {
       auto [it, inserted] = state_.entities.try_emplace(id);
-      if (inserted) it->second.spawn_frame = frame_;
+      if (inserted) {
+        it->second.spawn_frame = frame_;
+        if (undo_) undo_->push_back(StateEdit{.kind = StateEdit::kEntity, .entity = id});
+      }
       current_ = &it->second;
       id_ = id;
     }
@@ -385,6 +390,7 @@ class EntityCursor {
  private:
   WorldState& state_;
   FrameIndex frame_;
+  std::vector<StateEdit>* undo_;
   EntityState* current_ = nullptr;
   EntityId id_ = 0;
 };
@@ -732,11 +738,20 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
 }
 
 // Decodes one change (op byte onwards) of `entity` and applies it.
-Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& state, Frame* out) {
+Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& state, Frame* out,
+                                  std::vector<StateEdit>* undo) {
   if (meta_pos_ >= meta_end_) return fail("truncated change op", meta_pos_);
   const size_t op_offset = meta_pos_;
   const uint8_t op = payload_[meta_pos_++];
+  const size_t properties_before = state.properties.size();
   Variant& cur = state.slot(pid);
+  StateEdit* edit = nullptr;
+  if (undo) {
+    edit = &undo->emplace_back();
+    edit->entity = entity;
+    edit->property = pid;
+    edit->present = state.properties.size() == properties_before;
+  }
   DeltaHistory::Previous& history = history_.slot(entity, pid);
   if (op == static_cast<uint8_t>(ChangeOp::kFull)) {
     auto decoded = decode_variant(payload_.subspan(meta_pos_, meta_end_ - meta_pos_),
@@ -748,10 +763,12 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     }
     meta_pos_ += decoded->bytes_read;
     remember(history, cur);
+    if (edit && edit->present) edit->value = std::move(cur);
     cur = std::move(decoded->value);
   } else if ((op & ~format::kCrossRow2Flag) <= format::kMaxChangeOp) {
     alignas(8) uint8_t next[64];
     REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, &history, cur, next));
+    if (edit) edit->value = cur;  // a delta op implies a present numeric value
     uint8_t* cur_lanes = lane_bytes(cur);
     const size_t size = lane_payload_size(layout_of(cur.type()));
     history.type = cur.type();
@@ -764,7 +781,7 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
   return {};
 }
 
-Status ChunkReader::next(WorldState& state, Frame* out) {
+Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* undo) {
   if (done()) return Status::internal("{}: read past the last frame of the chunk", context_);
   const FrameIndex index = next_frame();
   auto get_meta = [&](uint64_t& v) { return varint::get(payload_, meta_pos_, meta_end_, v); };
@@ -798,8 +815,18 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
     std::string class_name(reinterpret_cast<const char*>(payload_.data() + meta_pos_), len);
     meta_pos_ += len;
     auto it = state.entities.find(entity);
-    if (it != state.entities.end()) history_.forget_entity(entity, it->second);
-    EntityState& e = state.entities[entity];
+    if (it != state.entities.end()) {
+      history_.forget_entity(entity, it->second);
+      if (undo) {
+        undo->push_back(StateEdit{.kind = StateEdit::kEntity,
+                                  .entity = entity,
+                                  .whole = std::make_unique<EntityState>(std::move(it->second))});
+      }
+    } else {
+      if (undo) undo->push_back(StateEdit{.kind = StateEdit::kEntity, .entity = entity});
+      it = state.entities.try_emplace(entity).first;
+    }
+    EntityState& e = it->second;
     e = EntityState{};
     e.spawn_frame = index;
     if (out) out->spawns.push_back(Spawn{entity, class_name});
@@ -809,14 +836,14 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
   if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad change count", meta_pos_);
   if (out) out->changes.reserve(n);
   entity = 0;
-  EntityCursor entities(state, index);
+  EntityCursor entities(state, index, undo);
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t prop;
     if (!get_meta(u)) return fail("truncated change entity", meta_pos_);
     entity += varint::unzigzag(u);
     if (!get_meta(prop) || prop > UINT32_MAX) return fail("bad property id", meta_pos_);
     REEL_RETURN_IF_ERROR(
-        decode_change(entity, static_cast<PropertyId>(prop), entities.at(entity), out));
+        decode_change(entity, static_cast<PropertyId>(prop), entities.at(entity), out, undo));
   }
 
   if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad despawn count", meta_pos_);
@@ -827,6 +854,11 @@ Status ChunkReader::next(WorldState& state, Frame* out) {
     auto it = state.entities.find(entity);
     if (it != state.entities.end()) {
       history_.forget_entity(entity, it->second);
+      if (undo) {
+        undo->push_back(StateEdit{.kind = StateEdit::kEntity,
+                                  .entity = entity,
+                                  .whole = std::make_unique<EntityState>(std::move(it->second))});
+      }
       state.entities.erase(it);
     }
     if (out) out->despawns.push_back(entity);

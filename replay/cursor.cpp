@@ -12,50 +12,6 @@ FrameIndex nominal_keyframe(const CodecOptions& codec, FrameIndex frame) {
   return frame - frame % codec.keyframe_interval;
 }
 
-std::vector<std::pair<PropertyId, Variant>>::iterator find_slot(EntityState& e, PropertyId id) {
-  return std::lower_bound(e.properties.begin(), e.properties.end(), id,
-                          [](const auto& p, PropertyId v) { return p.first < v; });
-}
-
-// Swaps one property slot of `e` with the op's (present or absent) value.
-void swap_slot(EntityState& e, Cursor::Op& op) {
-  auto it = find_slot(e, op.property);
-  const bool here = it != e.properties.end() && it->first == op.property;
-  if (here && op.present) {
-    std::swap(it->second, op.value);
-  } else if (op.present) {
-    e.properties.emplace(it, op.property, std::move(op.value));
-    op.value = Variant{};
-    op.present = false;
-  } else if (here) {
-    op.value = std::move(it->second);
-    e.properties.erase(it);
-    op.present = true;
-  }
-}
-
-// Swaps a whole entity (present or absent) with the op's.
-void swap_entity(WorldState& s, Cursor::Op& op) {
-  auto it = s.entities.find(op.entity);
-  if (it != s.entities.end() && op.whole) {
-    std::swap(it->second, *op.whole);
-  } else if (it != s.entities.end()) {
-    op.whole = std::make_unique<EntityState>(std::move(it->second));
-    s.entities.erase(it);
-  } else if (op.whole) {
-    s.entities.emplace(op.entity, std::move(*op.whole));
-    op.whole.reset();
-  }
-}
-
-void swap_op(WorldState& s, Cursor::Op& op) {
-  if (op.kind == Cursor::Op::kEntity) {
-    swap_entity(s, op);
-  } else {
-    swap_slot(s.entities.find(op.entity)->second, op);  // the entity exists (log order)
-  }
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -95,7 +51,7 @@ Status Walker::advance_to(FrameIndex frame) {
   return {};
 }
 
-Status Walker::next(Frame* out) {
+Status Walker::next(Frame* out, std::vector<StateEdit>* undo) {
   if (!valid_) return Status::internal("replay walker used after an error");
   const FrameIndex index = state_.frame + 1;
   if (!reader_ || reader_->done()) {
@@ -124,7 +80,7 @@ Status Walker::next(Frame* out) {
       return init;
     }
   }
-  Status s = reader_->next(state_, out);
+  Status s = reader_->next(state_, out, undo);
   if (!s.ok()) {
     valid_ = false;
     reader_.reset();
@@ -135,7 +91,7 @@ Status Walker::next(Frame* out) {
 // ---------------------------------------------------------------------------------------------
 // Cursor
 
-Cursor::Cursor(Source& source) : source_(source), walker_(source) {}
+Cursor::Cursor(Source& source) : source_(source), walker_(source, &state_) {}
 
 FrameIndex Cursor::segment_end() const {
   if (base_ < 0) return 0;  // the empty state's segment ends at frame 0, always a keyframe
@@ -173,78 +129,32 @@ Status Cursor::start_segment(FrameIndex frame) {
 Status Cursor::reload(FrameIndex frame) {
   valid_ = false;
   reset_log(-1);
-  REEL_ASSIGN_OR_RETURN(FrameIndex base, walker_.restart(frame));
-  state_ = walker_.state();
+  REEL_ASSIGN_OR_RETURN(FrameIndex base, walker_.restart(frame));  // into state_
   reset_log(base);
   valid_ = true;
   return {};
 }
 
 Status Cursor::decode_forward() {
-  Status s = walker_.next(&frame_);
+  if (log_len_ == log_.size()) log_.emplace_back();
+  FrameLog& log = log_[log_len_];
+  log.ops.clear();
+  log.tick = state_.tick;
+  log.time = state_.time;
+  Status s = walker_.next(nullptr, &log.ops);
   if (!s.ok()) {
     valid_ = false;
     return s;
   }
-  record_and_apply(frame_);
+  ++log_len_;
+  log_bytes_ += sizeof(FrameLog) + log.ops.capacity() * sizeof(StateEdit);
   if (source_.codec().is_keyframe(state_.frame)) reset_log(state_.frame);
   return {};
 }
 
-void Cursor::record_and_apply(Frame& f) {
-  if (log_len_ == log_.size()) log_.emplace_back();
-  FrameLog& log = log_[log_len_++];
-  log.ops.clear();
-  log.tick = state_.tick;
-  log.time = state_.time;
-  auto push_entity = [&](EntityId id, std::unique_ptr<EntityState> whole) {
-    Op& op = log.ops.emplace_back();
-    op.kind = Op::kEntity;
-    op.entity = id;
-    op.whole = std::move(whole);
-    swap_entity(state_, op);
-  };
-  for (Spawn& s : f.spawns) {
-    auto e = std::make_unique<EntityState>();
-    e->class_name = std::move(s.class_name);
-    e->spawn_frame = f.index;
-    push_entity(s.entity, std::move(e));
-  }
-  // Changes arrive sorted by entity: look each entity up once.
-  EntityState* entity = nullptr;
-  EntityId entity_id = 0;
-  for (PropertyChange& c : f.changes) {
-    if (!entity || entity_id != c.entity) {
-      auto it = state_.entities.find(c.entity);
-      if (it == state_.entities.end()) {
-        auto e = std::make_unique<EntityState>();
-        e->spawn_frame = f.index;  // implicit spawn, as WorldState::apply
-        push_entity(c.entity, std::move(e));
-        it = state_.entities.find(c.entity);
-      }
-      entity = &it->second;
-      entity_id = c.entity;
-    }
-    Op& op = log.ops.emplace_back();
-    op.kind = Op::kSlot;
-    op.entity = c.entity;
-    op.property = c.property;
-    op.present = true;
-    op.value = std::move(c.value);
-    swap_slot(*entity, op);
-  }
-  for (EntityId id : f.despawns) {
-    if (state_.entities.contains(id)) push_entity(id, nullptr);
-  }
-  state_.frame = f.index;
-  state_.tick = f.tick;
-  state_.time = f.time;
-  log_bytes_ += sizeof(FrameLog) + log.ops.capacity() * sizeof(Op);
-}
-
 void Cursor::undo_one() {
   FrameLog& log = log_[static_cast<size_t>(state_.frame - base_ - 1)];
-  for (auto it = log.ops.rbegin(); it != log.ops.rend(); ++it) swap_op(state_, *it);
+  for (auto it = log.ops.rbegin(); it != log.ops.rend(); ++it) swap_edit(state_, *it);
   std::swap(state_.tick, log.tick);
   std::swap(state_.time, log.time);
   --state_.frame;
@@ -252,7 +162,7 @@ void Cursor::undo_one() {
 
 void Cursor::redo_one() {
   FrameLog& log = log_[static_cast<size_t>(state_.frame - base_)];
-  for (Op& op : log.ops) swap_op(state_, op);
+  for (StateEdit& edit : log.ops) swap_edit(state_, edit);
   std::swap(state_.tick, log.tick);
   std::swap(state_.time, log.time);
   ++state_.frame;

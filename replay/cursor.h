@@ -15,7 +15,10 @@ namespace reel::replay {
 // Decodes frames forward from a keyframe. Not movable (its ChunkReader refers to its history).
 class Walker {
  public:
-  explicit Walker(Source& source) : source_(source) {}
+  // With `external`, the walker decodes into that state (its owner, a Cursor, keeps it at the
+  // walker's frame whenever it asks for the next frame); else into a state of its own.
+  explicit Walker(Source& source, WorldState* external = nullptr)
+      : source_(source), state_(external ? *external : own_state_) {}
   Walker(const Walker&) = delete;
   Walker& operator=(const Walker&) = delete;
 
@@ -26,16 +29,17 @@ class Walker {
   // Brings state() to `frame`, decoding forward from where it is when that is the shorter way
   // (frame ahead, and no keyframe between), else restarting first.
   [[nodiscard]] Status advance_to(FrameIndex frame);
-  // Decodes frame state().frame + 1 into state(); `out` (optional) receives its content. On error
-  // the walker becomes invalid (restart() it).
-  [[nodiscard]] Status next(Frame* out);
+  // Decodes frame state().frame + 1 into state(); `out` (optional) receives its content and
+  // `undo` (optional) the edits that undo it. On error the walker becomes invalid (restart() it).
+  [[nodiscard]] Status next(Frame* out, std::vector<StateEdit>* undo = nullptr);
 
   bool valid() const { return valid_; }
   const WorldState& state() const { return state_; }
 
  private:
   Source& source_;
-  WorldState state_;
+  WorldState own_state_;
+  WorldState& state_;
   DeltaHistory history_;
   ChunkData chunk_;  // keeps the reader's payload alive
   std::optional<ChunkReader> reader_;
@@ -68,25 +72,14 @@ class Cursor {
   // Approximate bytes held by the log.
   size_t log_bytes() const { return log_bytes_; }
 
-  // One state edit: a whole entity (present or absent) or one property slot of a live entity.
-  struct Op {
-    enum Kind : uint8_t { kEntity, kSlot };
-    Kind kind = kSlot;
-    bool present = false;  // kSlot: `value` is a present slot
-    PropertyId property = 0;
-    EntityId entity = 0;
-    Variant value;
-    std::unique_ptr<EntityState> whole;  // kEntity: null = absent
-  };
   struct FrameLog {
     int64_t tick = 0;
     double time = 0;
-    std::vector<Op> ops;
+    std::vector<StateEdit> ops;  // in the order the frame made them
   };
 
  private:
   [[nodiscard]] Status reload(FrameIndex frame);
-  void record_and_apply(Frame& frame);
   void undo_one();
   void redo_one();
   FrameIndex frontier() const { return base_ + static_cast<FrameIndex>(log_len_); }
@@ -94,9 +87,8 @@ class Cursor {
   void reset_log(FrameIndex base);
 
   Source& source_;
+  WorldState state_;  // shared with walker_, which decodes into it at the frontier
   Walker walker_;
-  WorldState state_;
-  Frame frame_;  // scratch
   FrameIndex base_ = -1;
   std::vector<FrameLog> log_;  // entries [0, log_len_) are live; the rest keep their capacity
   size_t log_len_ = 0;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,5 +85,20 @@ struct WorldState {
   void apply(const Frame& frame);
   friend bool operator==(const WorldState& a, const WorldState& b);
 };
+
+// One reversible edit of a WorldState, in swap form: swap_edit() exchanges the state's side with
+// the edit's, so the same edit undoes a frame and then redoes it. A frame's edits are undone in
+// reverse order and redone in order.
+struct StateEdit {
+  enum Kind : uint8_t { kEntity, kSlot };
+  Kind kind = kSlot;
+  bool present = false;  // kSlot: `value` holds a present property
+  PropertyId property = 0;
+  EntityId entity = 0;
+  Variant value;                       // kSlot
+  std::unique_ptr<EntityState> whole;  // kEntity: null = the entity is absent on this side
+};
+// REQUIRES for kSlot: the entity exists in `state` (edits are applied in log order).
+void swap_edit(WorldState& state, StateEdit& edit);
 
 }  // namespace reel

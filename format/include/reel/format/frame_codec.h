@@ -172,13 +172,16 @@ class ChunkReader {
   // Decodes the next frame and applies it to `state` (which must be the state of the frame
   // before). When `out` is given it receives the frame's content (events excepted: they live in
   // the events table).
-  [[nodiscard]] Status next(WorldState& state, Frame* out);
+  // When `undo` is given, the edits that undo the frame are appended to it (StateEdit, in the
+  // order they were made; the old values are moved or copied there, never lost).
+  [[nodiscard]] Status next(WorldState& state, Frame* out, std::vector<StateEdit>* undo = nullptr);
 
  private:
   Status fail(std::string_view what, size_t offset) const;
   Status decode_lanes(uint8_t op_byte, size_t op_offset, const DeltaHistory::Previous* prev,
                       Variant& cur, uint8_t* next_lanes);
-  Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out);
+  Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out,
+                       std::vector<StateEdit>* undo);
 
   std::span<const uint8_t> payload_;
   FrameIndex first_frame_;
