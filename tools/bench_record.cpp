@@ -41,6 +41,7 @@ struct BenchRecordOptions {
   // Session seconds fed at real time first: the game-thread figures come from these frames, as a
   // game at its tick rate would see them. The rest is fed as fast as the recorder takes it.
   double paced_seconds = 30;
+  int keyframe_interval = 0;  // 0: the recorder's default
   bool json = false;
   bool in_process = false;  // debugging: no fork (peak RSS is then cumulative)
 };
@@ -148,6 +149,9 @@ Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool 
                         std::vector<float>& burst_us) {
   RecorderOptions recorder_options;
   recorder_options.codec.lossy.enabled = lossy;
+  if (options.keyframe_interval > 0) {
+    recorder_options.codec.keyframe_interval = options.keyframe_interval;
+  }
   SessionInfo session{.name = "bench", .tick_rate = options.crowd.tick_rate};
   REEL_ASSIGN_OR_RETURN(auto recorder, Recorder::open(path, session, recorder_options));
   const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
@@ -449,6 +453,9 @@ void register_bench_record(CLI::App& bench) {
                   "these frames (the rest is fed back to back: 'burst p99')")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--keyframe-interval", options->keyframe_interval,
+                  "Keyframe interval of the Reel recordings, in frames (default: the recorder's)")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--in-process", options->in_process,
                 "Run every configuration in this process (debugging; peak RSS is then shared)");

@@ -46,10 +46,22 @@ struct BenchReplayOptions {
   double budget_seconds = 20;  // per figure and configuration
   uint64_t seed = 1;
   size_t cache_mib = 64;
+  int keyframe_interval = 0;  // Reel recording's keyframe interval; 0: the recorder's default
 };
 
 enum class Config { kReel, kRosbagStyle, kFullState };
 constexpr Config kConfigs[] = {Config::kReel, Config::kRosbagStyle, Config::kFullState};
+
+const char* base_file_name(Config c);
+
+// Recordings with a non-default keyframe interval are kept apart, so a --db directory can hold
+// several for side-by-side runs.
+std::string file_name(Config c, const BenchReplayOptions& options) {
+  if (c == Config::kReel && options.keyframe_interval > 0) {
+    return fmt::format("crowd-k{}.reel", options.keyframe_interval);
+  }
+  return base_file_name(c);
+}
 
 const char* config_name(Config c) {
   switch (c) {
@@ -63,7 +75,7 @@ const char* config_name(Config c) {
   return "?";
 }
 
-const char* file_name(Config c) {
+const char* base_file_name(Config c) {
   switch (c) {
     case Config::kReel:
       return "crowd.reel";
@@ -129,12 +141,14 @@ const std::vector<std::string>& crowd_paths() {
 }
 
 Status record(Config config, const std::string& path, int64_t frames,
-              const samples::CrowdOptions& crowd_options) {
+              const samples::CrowdOptions& crowd_options, int keyframe_interval) {
   samples::CrowdGenerator crowd(crowd_options);
   Frame frame;
   if (config == Config::kReel) {
     SessionInfo session{.name = "crowd", .tick_rate = crowd_options.tick_rate};
-    REEL_ASSIGN_OR_RETURN(auto recorder, Recorder::open(path, session));
+    RecorderOptions recorder_options;
+    if (keyframe_interval > 0) recorder_options.codec.keyframe_interval = keyframe_interval;
+    REEL_ASSIGN_OR_RETURN(auto recorder, Recorder::open(path, session, recorder_options));
     samples::RecorderFeeder feeder(*recorder, crowd_paths());
     for (int64_t i = 0; i < frames; ++i) {
       crowd.next(frame);
@@ -349,14 +363,14 @@ void run(const BenchReplayOptions& options) {
              dir.string());
   std::vector<Figures> results;
   for (Config config : kConfigs) {
-    const std::string path = (dir / file_name(config)).string();
+    const std::string path = (dir / file_name(config, options)).string();
     if (!std::filesystem::exists(path)) {
       fmt::print("recording {} ...\n", config_name(config));
       std::fflush(stdout);
       auto recorded = in_child<RecordResult>([&] {
         RecordResult r;
         const auto start = Clock::now();
-        Status s = record(config, path, frames, crowd_options);
+        Status s = record(config, path, frames, crowd_options, options.keyframe_interval);
         r.seconds = ms_since(start) / 1000;
         r.ok = s.ok();
         std::snprintf(r.error, sizeof r.error, "%s", s.to_string().c_str());
@@ -406,7 +420,7 @@ void run(const BenchReplayOptions& options) {
       "<= 256 MB");
   fmt::print("{:<28}", "file MB");
   for (Config c : kConfigs) {
-    fmt::print("{:>26.1f}", bench::database_bytes((dir / file_name(c)).string()) / 1e6);
+    fmt::print("{:>26.1f}", bench::database_bytes((dir / file_name(c, options)).string()) / 1e6);
   }
   fmt::print("\n");
   for (size_t i = 0; i < results.size(); ++i) {
@@ -430,6 +444,9 @@ void register_bench_replay(CLI::App& bench) {
   cmd->add_option("--budget", options->budget_seconds,
                   "Seconds a figure may take per configuration before it is cut short")
       ->capture_default_str();
+  cmd->add_option("--keyframe-interval", options->keyframe_interval,
+                  "Keyframe interval of the Reel recording, in frames (default: the recorder's)")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--cache-mib", options->cache_mib, "Replayer cache budget")
       ->capture_default_str();
   cmd->add_option("--seed", options->seed, "Crowd generator and sampling seed")
