@@ -221,7 +221,9 @@ class Variant {
                    PackedVector2Array, PackedVector3Array, PackedColorArray, PackedVector4Array>;
   static_assert(std::variant_size_v<Storage> == kTypeCount);
 
-  Variant() = default;
+  // User-provided on purpose: a defaulted constructor would make value-initialization
+  // (Variant{}, vector::emplace_back(), resize) zero-fill all 152 bytes before constructing NIL.
+  Variant() noexcept {}
   Variant(std::nullptr_t) {}                          // NOLINT
   Variant(bool v) : v_(v) {}                          // NOLINT
   Variant(int v) : v_(int64_t{v}) {}                  // NOLINT
