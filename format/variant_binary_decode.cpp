@@ -59,6 +59,35 @@ size_t find_invalid_utf8(const uint8_t* p, size_t n) {
   return n;
 }
 
+// True when [p, p+n) holds only bytes 0x01..0x7F: ASCII without NUL, the usual property name,
+// which needs neither the NUL search nor the UTF-8 check. Reads only inside [p, p+n).
+bool is_plain_ascii(const uint8_t* p, size_t n) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  // Nonzero iff some byte of w is >= 0x80 or zero (the classic exact has-zero-byte test).
+  const auto bad = [](uint64_t w) { return (w | ((w - kOnes) & ~w)) & kHighs; };
+  if (n >= 8) {
+    uint64_t w, acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      acc |= bad(w);
+    }
+    std::memcpy(&w, p + n - 8, 8);  // the tail, overlapping bytes already checked
+    return (acc | bad(w)) == 0;
+  }
+  if (n >= 4) {  // two overlapping words
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return bad(uint64_t{lo} | uint64_t{hi} << 32) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == 0 || p[i] >= 0x80) return false;
+  }
+  return true;
+}
+
 // a == b for short strings without a call to memcmp (std::string's == makes one).
 bool same_string(const std::string& a, const std::string& b) {
   const size_t n = a.size();
@@ -260,6 +289,12 @@ bool Decoder::read_string_bytes(size_t length, size_t padded, std::string& s,
                                 std::string_view field) {
   REEL_TRY(need(padded, field));
   const uint8_t* p = data_ + pos_;
+  if (is_plain_ascii(p, length)) [[likely]] {
+    REEL_TRY(charge(length, field));
+    s.assign(reinterpret_cast<const char*>(p), length);
+    pos_ += padded;
+    return true;
+  }
   size_t n = length;
   if (const void* nul = std::memchr(p, 0, n))
     n = static_cast<size_t>(static_cast<const uint8_t*>(nul) - p);
