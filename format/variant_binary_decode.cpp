@@ -186,11 +186,14 @@ class Decoder {
     error_ = std::move(status);
     return false;
   }
+  // input * factor + base, saturated (overflow builtins: no 64-bit division per decode).
   static size_t saturating_budget(size_t input, const DecodeOptions& o) {
-    const size_t max = std::numeric_limits<size_t>::max();
-    if (o.max_alloc_factor != 0 && input > (max - o.max_alloc_base) / o.max_alloc_factor)
-      return max;
-    return input * o.max_alloc_factor + o.max_alloc_base;
+    size_t budget;
+    if (__builtin_mul_overflow(input, o.max_alloc_factor, &budget) ||
+        __builtin_add_overflow(budget, o.max_alloc_base, &budget)) {
+      return std::numeric_limits<size_t>::max();
+    }
+    return budget;
   }
 
   size_t remaining() const { return size_ - pos_; }
@@ -707,10 +710,13 @@ bool Decoder::decode(Variant& out, int depth) {
 
 Result<Decoded> decode_variant(std::span<const uint8_t> bytes, const DecodeOptions& options) {
   Decoder decoder(bytes, options);
-  Decoded decoded;
-  if (!decoder.decode(decoded.value, 0)) return decoder.error();
-  decoded.bytes_read = decoder.position();
-  return decoded;
+  Result<Decoded> result{Decoded{}};  // decoded in place: no move of the finished Variant
+  if (!decoder.decode(result->value, 0)) {
+    result = decoder.error();
+  } else {
+    result->bytes_read = decoder.position();
+  }
+  return result;
 }
 
 }  // namespace reel
