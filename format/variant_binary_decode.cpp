@@ -477,8 +477,9 @@ bool Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
 }
 
 // A repeated key overwrites the earlier value and keeps its position (Godot's behaviour). Small
-// dictionaries use Dictionary::set directly; large ones are de-duplicated here with a sorted hash
-// list so that hostile input stays O(n log n) (Dictionary::set's incremental index insert is O(n)).
+// dictionaries are built in place with a linear duplicate scan (DictionaryBuilder); large ones are
+// de-duplicated here with a sorted hash list so that hostile input stays O(n log n)
+// (Dictionary::set's incremental index insert is O(n)).
 bool Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
   constexpr size_t kSmall = 16;
   if (count <= kSmall) {
