@@ -173,6 +173,13 @@ std::string_view type_name(Type type) {
 
 bool operator==(const Variant& a, const Variant& b) {
   if (a.v_.index() != b.v_.index()) return false;
+  // The usual Dictionary keys, compared without the visit's indirect call.
+  if (const auto* name = std::get_if<StringName>(&a.v_)) {
+    return name->name == std::get_if<StringName>(&b.v_)->name;
+  }
+  if (const auto* string = std::get_if<std::string>(&a.v_)) {
+    return *string == *std::get_if<std::string>(&b.v_);
+  }
   return std::visit(
       [&b](const auto& x) {
         using T = std::decay_t<decltype(x)>;

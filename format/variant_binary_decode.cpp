@@ -59,6 +59,113 @@ size_t find_invalid_utf8(const uint8_t* p, size_t n) {
   return n;
 }
 
+// True when [p, p+n) holds only bytes 0x01..0x7F: ASCII without NUL, the usual property name,
+// which needs neither the NUL search nor the UTF-8 check. Reads only inside [p, p+n).
+bool is_plain_ascii(const uint8_t* p, size_t n) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  // Nonzero iff some byte of w is >= 0x80 or zero (the classic exact has-zero-byte test).
+  const auto bad = [](uint64_t w) { return (w | ((w - kOnes) & ~w)) & kHighs; };
+  if (n >= 8) {
+    uint64_t w, acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      acc |= bad(w);
+    }
+    std::memcpy(&w, p + n - 8, 8);  // the tail, overlapping bytes already checked
+    return (acc | bad(w)) == 0;
+  }
+  if (n >= 4) {  // two overlapping words
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return bad(uint64_t{lo} | uint64_t{hi} << 32) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == 0 || p[i] >= 0x80) return false;
+  }
+  return true;
+}
+
+// a == b for short strings without a call to memcmp (std::string's == makes one).
+bool same_string(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  const auto word = [](const char* at) {
+    uint64_t w;
+    std::memcpy(&w, at, 8);
+    return w;
+  };
+  const auto half = [](const char* at) {
+    uint32_t w;
+    std::memcpy(&w, at, 4);
+    return w;
+  };
+  if (n > 16) return std::memcmp(p, q, n) == 0;
+  if (n >= 8) return word(p) == word(q) && word(p + n - 8) == word(q + n - 8);  // may overlap
+  if (n >= 4) return half(p) == half(q) && half(p + n - 4) == half(q + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != q[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Decodes a Dictionary's entries straight into its vectors (no temporary Variants, no moves).
+// Keeps Dictionary's invariants: after each entry the keys are distinct; a repeated key drops the
+// new slot and its value is decoded over the earlier one, which keeps its position.
+class DictionaryBuilder {
+ public:
+  // REQUIRES: `dict` is empty (so it has no hash index to maintain).
+  explicit DictionaryBuilder(Dictionary& dict) : keys_(dict.keys_), values_(dict.values_) {}
+
+  // REQUIRES: n was charged to the decode's allocation budget.
+  void reserve(size_t n) {
+    keys_.reserve(n);
+    values_.reserve(n);
+  }
+  // Appends a NIL entry; the caller decodes the key into the returned Variant, then calls
+  // value_slot() before anything else touches the dictionary.
+  Variant& new_key() {
+    values_.emplace_back();
+    return keys_.emplace_back();
+  }
+  // The Variant to decode the new key's value into: its own slot, or the slot of an earlier equal
+  // key (the new entry is then removed). A linear scan: only for small dictionaries.
+  Variant& value_slot() {
+    const size_t last = keys_.size() - 1;
+    const Variant& key = keys_[last];
+    if (const StringName* name = key.get_if<StringName>()) {  // the usual key, compared inline
+      for (size_t i = 0; i < last; ++i) {
+        const StringName* other = keys_[i].get_if<StringName>();
+        if (other && same_string(other->name, name->name)) return drop_last_for(i);
+      }
+      return values_[last];
+    }
+    for (size_t i = 0; i < last; ++i) {
+      if (keys_[i] == key) return drop_last_for(i);
+    }
+    return values_[last];
+  }
+
+ private:
+  // The new key repeats key `i`: removes the new entry; the value goes to entry i.
+  Variant& drop_last_for(size_t i) {
+    keys_.pop_back();
+    values_.pop_back();
+    return values_[i];
+  }
+
+  std::vector<Variant>& keys_;
+  std::vector<Variant>& values_;
+};
+
+namespace {
+
 class Decoder {
  public:
   Decoder(std::span<const uint8_t> bytes, const DecodeOptions& options)
@@ -70,6 +177,7 @@ class Decoder {
         budget_(saturating_budget(bytes.size(), options)) {}
 
   bool decode(Variant& out, int depth);
+  bool decode_key(Variant& key, int depth);
   size_t position() const { return pos_; }
   const Status& error() const { return error_; }
 
@@ -78,11 +186,14 @@ class Decoder {
     error_ = std::move(status);
     return false;
   }
+  // input * factor + base, saturated (overflow builtins: no 64-bit division per decode).
   static size_t saturating_budget(size_t input, const DecodeOptions& o) {
-    const size_t max = std::numeric_limits<size_t>::max();
-    if (o.max_alloc_factor != 0 && input > (max - o.max_alloc_base) / o.max_alloc_factor)
-      return max;
-    return input * o.max_alloc_factor + o.max_alloc_base;
+    size_t budget;
+    if (__builtin_mul_overflow(input, o.max_alloc_factor, &budget) ||
+        __builtin_add_overflow(budget, o.max_alloc_base, &budget)) {
+      return std::numeric_limits<size_t>::max();
+    }
+    return budget;
   }
 
   size_t remaining() const { return size_ - pos_; }
@@ -181,6 +292,12 @@ bool Decoder::read_string_bytes(size_t length, size_t padded, std::string& s,
                                 std::string_view field) {
   REEL_TRY(need(padded, field));
   const uint8_t* p = data_ + pos_;
+  if (is_plain_ascii(p, length)) [[likely]] {
+    REEL_TRY(charge(length, field));
+    s.assign(reinterpret_cast<const char*>(p), length);
+    pos_ += padded;
+    return true;
+  }
   size_t n = length;
   if (const void* nul = std::memchr(p, 0, n))
     n = static_cast<size_t>(static_cast<const uint8_t*>(nul) - p);
@@ -345,11 +462,11 @@ bool Decoder::read_array(Variant& out, uint32_t header, int depth) {
 bool Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
   REEL_TRY(check_depth(depth, "Dictionary"));
   Dictionary& dict = out.storage().emplace<Dictionary>();
-  if (!godot3_) {
-    REEL_TRY(read_container_type((header >> kDictKeyKindShift) & 3, dict.key_type,
-                                 "Dictionary key type"));
-    REEL_TRY(read_container_type((header >> kDictValueKindShift) & 3, dict.value_type,
-                                 "Dictionary value type"));
+  const uint32_t key_kind = (header >> kDictKeyKindShift) & 3;
+  const uint32_t value_kind = (header >> kDictValueKindShift) & 3;
+  if (!godot3_ && (key_kind | value_kind) != 0) {  // a typed dictionary
+    REEL_TRY(read_container_type(key_kind, dict.key_type, "Dictionary key type"));
+    REEL_TRY(read_container_type(value_kind, dict.value_type, "Dictionary value type"));
   }
   REEL_TRY(need(4, "Dictionary count"));
   size_t count = 0;
@@ -360,24 +477,21 @@ bool Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
 }
 
 // A repeated key overwrites the earlier value and keeps its position (Godot's behaviour). Small
-// dictionaries use Dictionary::set directly; large ones are de-duplicated here with a sorted hash
-// list so that hostile input stays O(n log n) (Dictionary::set's incremental index insert is O(n)).
+// dictionaries are built in place with a linear duplicate scan (DictionaryBuilder); large ones are
+// de-duplicated here with a sorted hash list so that hostile input stays O(n log n)
+// (Dictionary::set's incremental index insert is O(n)).
 bool Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
   constexpr size_t kSmall = 16;
-  dict.reserve(count);
   if (count <= kSmall) {
-    Variant key, value;  // reused: constructing a Variant zero-fills 152 bytes
+    DictionaryBuilder builder(dict);
+    builder.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      REEL_TRY(decode(key, depth + 1));
-      REEL_TRY(decode(value, depth + 1));
-      if (Variant* existing = dict.find(key)) {  // a repeated key: later value wins, in place
-        *existing = std::move(value);
-      } else {
-        dict.append_unique(std::move(key), std::move(value));
-      }
+      REEL_TRY(decode_key(builder.new_key(), depth + 1));
+      REEL_TRY(decode(builder.value_slot(), depth + 1));
     }
     return true;
   }
+  dict.reserve(count);
   std::vector<Variant> keys(count), values(count);
   for (size_t i = 0; i < count; ++i) {
     REEL_TRY(decode(keys[i], depth + 1));
@@ -455,6 +569,23 @@ bool Decoder::read_packed_strings(Variant& out) {
   strings.resize(count);
   for (auto& s : strings) REEL_TRY(read_gstr(s, "PackedStringArray element"));
   return true;
+}
+
+// Dictionary keys are nearly always StringNames (Godot 4) or Strings: those skip the type switch,
+// whose indirect jump then only has to predict the values. Same checks and errors as decode().
+bool Decoder::decode_key(Variant& key, int depth) {
+  if (remaining() >= 4) [[likely]] {
+    const uint32_t header = load_le<uint32_t>(data_ + pos_);
+    if (header == static_cast<uint32_t>(Type::STRING_NAME) && !godot3_) {
+      pos_ += 4;
+      return read_gstr(key.storage().emplace<StringName>().name, "StringName");
+    }
+    if (header == static_cast<uint32_t>(Type::STRING)) {  // the same id in both dialects
+      pos_ += 4;
+      return read_gstr(key.storage().emplace<std::string>(), "String");
+    }
+  }
+  return decode(key, depth);
 }
 
 bool Decoder::decode(Variant& out, int depth) {
@@ -580,10 +711,13 @@ bool Decoder::decode(Variant& out, int depth) {
 
 Result<Decoded> decode_variant(std::span<const uint8_t> bytes, const DecodeOptions& options) {
   Decoder decoder(bytes, options);
-  Decoded decoded;
-  if (!decoder.decode(decoded.value, 0)) return decoder.error();
-  decoded.bytes_read = decoder.position();
-  return decoded;
+  Result<Decoded> result{Decoded{}};  // decoded in place: no move of the finished Variant
+  if (!decoder.decode(result->value, 0)) {
+    result = decoder.error();
+  } else {
+    result->bytes_read = decoder.position();
+  }
+  return result;
 }
 
 }  // namespace reel

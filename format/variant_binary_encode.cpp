@@ -64,12 +64,26 @@ class Encoder {
   }
   // gstr: u32 byte length, the bytes, zero padding to 4.
   void put_gstr(std::string_view s) {
-    put_u32(static_cast<uint32_t>(s.size()));
-    put_words<1>(s.data(), s.size());
-    put_zeros(pad4(s.size()));
+    if (s.size() > 64) {  // put_words' bulk path
+      put_u32(static_cast<uint32_t>(s.size()));
+      put_words<1>(s.data(), s.size());
+      put_zeros(pad4(s.size()));
+      return;
+    }
+    const size_t padded = s.size() + pad4(s.size());
+    uint8_t* p = grow(4 + padded);
+    store_le(p, static_cast<uint32_t>(s.size()));
+    if (padded != 0) store_le(p + padded, uint32_t{0});  // the last word: its padding is zero
+    if (!s.empty()) std::memcpy(p + 4, s.data(), s.size());
   }
 
-  bool put_header(Type type, uint32_t flags);
+  bool put_header(Type type, uint32_t flags) {
+    if (godot3_) [[unlikely]]
+      return put_godot3_header(type, flags);
+    put_u32(static_cast<uint32_t>(type) | flags);
+    return true;
+  }
+  bool put_godot3_header(Type type, uint32_t flags);
   // Containers and full objects at a depth beyond Godot's limit (as the decoder checks).
   bool check_depth(int depth) const {
     if (depth > kMaxEncodeDepth) {
@@ -89,6 +103,7 @@ class Encoder {
   bool put_container_type(const ContainerType& t);
   bool put_array(const Array& array, int depth);
   bool put_dictionary(const Dictionary& dict, int depth);
+  bool encode_key(const Variant& key, int depth);
   template <size_t Width, class Vec>
   bool put_packed(Type type, const Vec& v);
   bool put_packed_bytes(const PackedByteArray& v);
@@ -101,19 +116,14 @@ class Encoder {
   bool godot3_;
 };
 
-bool Encoder::put_header(Type type, uint32_t flags) {
-  const auto type_index = static_cast<size_t>(type);
-  uint32_t id = static_cast<uint32_t>(type_index);
-  if (godot3_) {
-    const int g3 = kGodot3IdOf[type_index];
-    if (g3 < 0) {
-      return fail(Status::invalid_argument(
-          "cannot encode {} in the Godot 3 dialect: Godot 3 has no {} type", type_name(type),
-          type_name(type)));
-    }
-    id = static_cast<uint32_t>(g3);
+bool Encoder::put_godot3_header(Type type, uint32_t flags) {
+  const int g3 = kGodot3IdOf[static_cast<size_t>(type)];
+  if (g3 < 0) {
+    return fail(
+        Status::invalid_argument("cannot encode {} in the Godot 3 dialect: Godot 3 has no {} type",
+                                 type_name(type), type_name(type)));
   }
-  put_u32(id | flags);
+  put_u32(static_cast<uint32_t>(g3) | flags);
   return true;
 }
 
@@ -269,10 +279,20 @@ bool Encoder::put_dictionary(const Dictionary& dict, int depth) {
   const auto& keys = dict.keys();
   const auto& values = dict.values();
   for (size_t i = 0; i < keys.size(); ++i) {
-    REEL_TRY(encode(keys[i], depth + 1));
+    REEL_TRY(encode_key(keys[i], depth + 1));
     REEL_TRY(encode(values[i], depth + 1));
   }
   return true;
+}
+
+// Dictionary keys are nearly always StringNames: written without the type switch, whose indirect
+// jump then only has to predict the values.
+bool Encoder::encode_key(const Variant& key, int depth) {
+  if (const StringName* name = key.get_if<StringName>()) {
+    REEL_TRY(put_header(Type::STRING_NAME, 0));
+    return put_string(name->name, "StringName");
+  }
+  return encode(key, depth);
 }
 
 template <size_t Width, class Vec>

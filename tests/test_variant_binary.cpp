@@ -432,6 +432,41 @@ TEST_CASE("a repeated Dictionary key overwrites the earlier value in place", "[b
   CHECK(decode_ok(big) == Variant(expected));
 }
 
+TEST_CASE("repeated StringName keys of every length class overwrite in place", "[binary]") {
+  // The small-dictionary duplicate scan compares StringName keys with word loads by length
+  // (1-3, 4-7, 8-16, >16 bytes): same-length near misses must stay distinct.
+  // 8 names twice: 16 entries, the largest count that takes the small-dictionary path.
+  const std::vector<std::string> names = {"a",
+                                          "b",
+                                          "abcd",
+                                          "abce",
+                                          "velocity",
+                                          "angular_velocity",
+                                          "angular_velocitz",
+                                          "angular_velocity_x"};
+  std::vector<uint8_t> bytes = from_hex("1b000000");
+  const auto put_u32 = [&bytes](uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  put_u32(static_cast<uint32_t>(2 * names.size()));
+  Dictionary expected;
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      const int value = round * 100 + static_cast<int>(i);
+      put_u32(static_cast<uint32_t>(Type::STRING_NAME));
+      put_u32(static_cast<uint32_t>(names[i].size()));
+      bytes.insert(bytes.end(), names[i].begin(), names[i].end());
+      bytes.resize(bytes.size() + (4 - names[i].size() % 4) % 4, 0);
+      put_u32(static_cast<uint32_t>(Type::INT));
+      put_u32(static_cast<uint32_t>(value));
+      expected.set(StringName{names[i]}, value);
+    }
+  }
+  const Variant d = decode_ok(bytes);
+  REQUIRE(d.get<Dictionary>().size() == names.size());
+  CHECK(d == Variant(expected));
+}
+
 TEST_CASE("FLOAT and INT use 32 bits exactly when the value survives it", "[binary]") {
   CHECK(to_hex(encode_ok(0.5)) == "030000000000003f");
   CHECK(to_hex(encode_ok(-std::numeric_limits<double>::infinity())) == "03000000000080ff");

@@ -188,9 +188,15 @@ class Dictionary {
   void reserve(size_t n);
 
  private:
+  // The binary decoder fills keys_/values_ in place (variant_binary_decode.cpp), keeping the
+  // invariants below.
+  friend class DictionaryBuilder;
+
   size_t index_of(const Variant& key) const;  // size() when absent
   void rebuild_index() const;
 
+  // Invariants: keys_.size() == values_.size(); keys are pairwise distinct (operator==); index_,
+  // when set and index_->size() == keys_.size(), holds (hash, position) of every key, sorted.
   std::vector<Variant> keys_;
   std::vector<Variant> values_;
   // Hash index, built lazily once the dictionary is large enough that a linear scan would be
@@ -221,7 +227,9 @@ class Variant {
                    PackedVector2Array, PackedVector3Array, PackedColorArray, PackedVector4Array>;
   static_assert(std::variant_size_v<Storage> == kTypeCount);
 
-  Variant() = default;
+  // User-provided on purpose: a defaulted constructor would make value-initialization
+  // (Variant{}, vector::emplace_back(), resize) zero-fill all 152 bytes before constructing NIL.
+  Variant() noexcept {}
   Variant(std::nullptr_t) {}                          // NOLINT
   Variant(bool v) : v_(v) {}                          // NOLINT
   Variant(int v) : v_(int64_t{v}) {}                  // NOLINT
