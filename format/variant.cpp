@@ -235,10 +235,13 @@ void Dictionary::set(Variant key, Variant value) {
 }
 
 void Dictionary::append_unique(Variant key, Variant value) {
-  if (index_ && index_->size() == keys_.size()) {
-    // Keep the sorted index valid with one insertion instead of a rebuild.
+  // Copies of a Dictionary share its index until one of them changes: only a sole owner may
+  // update the index in place (one insertion instead of a rebuild); others drop their reference.
+  if (index_ && index_.use_count() == 1 && index_->size() == keys_.size()) {
     std::pair<uint64_t, uint32_t> entry{key.hash(), uint32_t(keys_.size())};
     index_->insert(std::upper_bound(index_->begin(), index_->end(), entry), entry);
+  } else {
+    index_.reset();
   }
   keys_.push_back(std::move(key));
   values_.push_back(std::move(value));

@@ -854,5 +854,20 @@ TEST_CASE("an entity-state Dictionary round-trips with StringName keys", "[binar
   CHECK(decode_ok(bytes) == Variant(d));
 }
 
+TEST_CASE("copies of a large Dictionary keep finding their own keys after each appends",
+          "[model]") {
+  Dictionary a;
+  for (int i = 0; i < 40; ++i) a.set(int64_t{i}, int64_t{i});
+  REQUIRE(a.find(int64_t{3}) != nullptr);  // builds the hash index, which the copy then shares
+  Dictionary b = a;
+  a.append_unique(int64_t{100}, int64_t{1});
+  b.append_unique(int64_t{200}, int64_t{2});
+  REQUIRE(a.find(int64_t{100}) != nullptr);
+  REQUIRE(a.find(int64_t{200}) == nullptr);
+  REQUIRE(b.find(int64_t{200}) != nullptr);
+  REQUIRE(b.find(int64_t{100}) == nullptr);
+  REQUIRE(b.find(int64_t{39})->get<int64_t>() == 39);
+}
+
 }  // namespace
 }  // namespace reel
