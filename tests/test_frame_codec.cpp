@@ -332,7 +332,7 @@ TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
   REQUIRE(both >= 55);  // a rotation's 9 lanes carry 3 temporal residuals
 }
 
-TEST_CASE("version-1 chunks still decode; the orthonormal flag is version 2 only", "[codec]") {
+TEST_CASE("version-1 chunks still decode, and the orthonormal flag is version 2 only", "[codec]") {
   CodecOptions options;
   // The FORMAT.md worked example as version 1 wrote it: frame 0 (keyframe), then frame 1.
   const std::vector<uint8_t> c0 = testing::from_hex(
