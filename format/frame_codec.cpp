@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 
 #include "reel/format/format_constants.h"
@@ -214,9 +215,98 @@ void cross_rows(const uint8_t* lanes, float out[3]) {
   out[2] = r[0] * r[4] - r[1] * r[3];
 }
 
+// Basis rows 0 and 1 from orthonormality (FORMAT.md 6, op flag 0x10). Which lanes are predicted
+// depends only on the current value `cur` (known to both sides): in row 0 the element of largest
+// magnitude, in row 1 the two elements other than the one whose cross(row 0, row 1) component is
+// largest (the line/circle intersection below is best conditioned then). Double arithmetic in the
+// documented order; products of two floats are exact in double.
+struct OrthoLanes {
+  int lanes[3];  // the predicted lanes: row 0 element k, row 1 elements p < q
+  int k, c, p, q;
+};
+
+OrthoLanes ortho_lanes(const float* cur) {
+  OrthoLanes o;
+  o.k = 0;
+  for (int j = 1; j < 3; ++j) {
+    if (std::fabs(cur[j]) > std::fabs(cur[o.k])) o.k = j;
+  }
+  const double a0 = cur[0], a1 = cur[1], a2 = cur[2], b0 = cur[3], b1 = cur[4], b2 = cur[5];
+  const double cr[3] = {a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0};
+  o.c = 0;
+  for (int j = 1; j < 3; ++j) {
+    if (std::fabs(cr[j]) > std::fabs(cr[o.c])) o.c = j;
+  }
+  o.p = o.c == 0 ? 1 : 0;
+  o.q = o.c == 2 ? 1 : 2;
+  o.lanes[0] = o.k;
+  o.lanes[1] = 3 + o.p;
+  o.lanes[2] = 3 + o.q;
+  return o;
+}
+
+uint32_t float_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// float(v) when |v| <= FLT_MAX (so never NaN or infinite), else `fallback`.
+uint32_t bits_of_double_or(double v, uint32_t fallback) {
+  if (!(std::fabs(v) <= double(std::numeric_limits<float>::max()))) return fallback;
+  return float_bits(static_cast<float>(v));
+}
+
+double dot3(double a0, double a1, double a2, double b0, double b1, double b2) {
+  return (a0 * b0 + a1 * b1) + a2 * b2;
+}
+
+// Row 0, element k: |row 0 new|^2 = |row 0 current|^2, with the sign of the current element.
+// `nw` holds the new value's lanes; only row 0's other two elements are read.
+uint32_t predict_row0(const float* cur, const float* nw, const OrthoLanes& o) {
+  const int i = o.k == 0 ? 1 : 0, j = o.k == 2 ? 1 : 2;
+  const uint32_t fallback = float_bits(cur[o.k]);
+  const double n = dot3(cur[0], cur[1], cur[2], cur[0], cur[1], cur[2]);
+  const double m = n - (double(nw[i]) * double(nw[i]) + double(nw[j]) * double(nw[j]));
+  if (!(m >= 0 && m <= std::numeric_limits<double>::max())) return fallback;
+  const double v = std::sqrt(m);
+  return bits_of_double_or(std::signbit(cur[o.k]) ? -v : v, fallback);
+}
+
+// Row 1, elements p and q: |row 1 new|^2 = |row 1 current|^2 and row 0 new . row 1 new =
+// row 0 current . row 1 current, given the new row 0 and the new row 1 element c; of the two
+// intersections of that line and circle, the one on the current value's side.
+void predict_row1(const float* cur, const float* nw, const OrthoLanes& o, uint32_t out[2]) {
+  const int p = o.p, q = o.q, c = o.c;
+  out[0] = float_bits(cur[3 + p]);
+  out[1] = float_bits(cur[3 + q]);
+  const double d = dot3(cur[0], cur[1], cur[2], cur[3], cur[4], cur[5]);
+  const double n = dot3(cur[3], cur[4], cur[5], cur[3], cur[4], cur[5]);
+  const double xp = nw[p], xq = nw[q], xc = nw[c], yc = nw[3 + c];
+  const double e = d - xc * yc;
+  const double m = n - yc * yc;
+  const double s = xp * xp + xq * xq;
+  constexpr double kMax = std::numeric_limits<double>::max();
+  if (!(s > 0 && s <= kMax) || !(std::fabs(e) <= kMax) || !(std::fabs(m) <= kMax)) return;
+  const double fp = (e * xp) / s, fq = (e * xq) / s;
+  const double h2 = m - (e * e) / s;
+  if (!(std::fabs(h2) <= kMax)) return;
+  double g = h2 > 0 ? std::sqrt(h2 / s) : 0.0;
+  const double side = (double(cur[3 + q]) - fq) * xp - (double(cur[3 + p]) - fp) * xq;
+  if (side < 0) g = -g;
+  out[0] = bits_of_double_or(fp - g * xq, out[0]);
+  out[1] = bits_of_double_or(fq + g * xp, out[1]);
+}
+
+// The writer's estimate of what residuals cost after zstd: their varint bytes first, then their
+// significant bits (zstd's entropy stage codes a 1-byte residual of 0 or 1 in far fewer bits than
+// one of 60, which matters most in lossy mode, where nearly every residual is one byte).
 int cost_of(const int64_t* residuals, int n) {
   int c = 0;
-  for (int i = 0; i < n; ++i) c += varint::size_of(varint::zigzag(residuals[i]));
+  for (int i = 0; i < n; ++i) {
+    const uint64_t z = varint::zigzag(residuals[i]);
+    c += 16 * varint::size_of(z) + (64 - __builtin_clzll(z | 1));
+  }
   return c;
 }
 
@@ -570,32 +660,72 @@ void ChunkWriter::encode_lanes(const Variant& cur_value, const DeltaHistory::Pre
     lane_residuals<8>(cur, prev, next, l.count, r1, r2);
   }
   const bool second_available = quant ? quant_prev : prev != nullptr;
-  const bool use_second = second_available && cost_of(r2, l.count) < cost_of(r1, l.count);
+  // Structural predictions of a basis (independent of the op): row 2 from the cross product of
+  // the new rows 0 and 1, and one element of row 0 plus two of row 1 from orthonormality.
+  bool cross_usable = false, ortho_usable = false;
+  int64_t rc[3], ro[3];
+  OrthoLanes ortho{};
+  if (has_basis(type)) {
+    float crossed[3];
+    cross_rows(next, crossed);
+    float cur_f[9], next_f[9];
+    std::memcpy(cur_f, cur, sizeof cur_f);
+    std::memcpy(next_f, next, sizeof next_f);
+    ortho = ortho_lanes(cur_f);
+    uint32_t predicted[3];
+    predicted[0] = predict_row0(cur_f, next_f, ortho);
+    predict_row1(cur_f, next_f, ortho, predicted + 1);
+    cross_usable = ortho_usable = true;
+    for (int k = 0; k < 3; ++k) {
+      const int lane = ortho.lanes[k];
+      if (quant) {
+        int64_t q = 0;
+        float f;
+        std::memcpy(&f, &predicted[k], 4);
+        ortho_usable = ortho_usable && grid_index_of(f, steps_[kBasisElement], q);
+        ro[k] = qb[lane] - q;
+        cross_usable = cross_usable && grid_index_of(crossed[k], steps_[kBasisElement], q);
+        rc[k] = qb[6 + k] - q;
+      } else {
+        ro[k] = lane_diff(load_lane(next, 4, lane), predicted[k], 4);
+        rc[k] = lane_diff(load_lane(next, 4, 6 + k), float_bits(crossed[k]), 4);
+      }
+    }
+  }
+  // The cost of a temporal residual set once the cheaper structural predictions replace theirs.
+  struct Plan {
+    int cost;
+    bool ortho, cross;
+  };
+  const auto plan_for = [&](const int64_t* r) {
+    Plan plan{cost_of(r, l.count), false, false};
+    if (ortho_usable) {
+      const int temporal = cost_of(&r[ortho.lanes[0]], 1) + cost_of(&r[ortho.lanes[1]], 1) +
+                           cost_of(&r[ortho.lanes[2]], 1);
+      const int structural = cost_of(ro, 3);
+      if (structural < temporal) plan.cost += structural - temporal, plan.ortho = true;
+    }
+    if (cross_usable) {
+      const int temporal = cost_of(r + 6, 3), structural = cost_of(rc, 3);
+      if (structural < temporal) plan.cost += structural - temporal, plan.cross = true;
+    }
+    return plan;
+  };
+  const Plan plan1 = plan_for(r1);
+  const Plan plan2 = second_available ? plan_for(r2) : plan1;
+  const bool use_second = second_available && plan2.cost < plan1.cost;
+  const Plan& plan = use_second ? plan2 : plan1;
   ChangeOp op = quant ? (use_second ? ChangeOp::kQuantized2 : ChangeOp::kQuantized1)
                       : (use_second ? ChangeOp::kDelta2 : ChangeOp::kDelta1);
   int64_t* r = use_second ? r2 : r1;
   uint8_t op_byte = static_cast<uint8_t>(op);
-  if (has_basis(type)) {
-    // Basis row 2 against cross(row 0, row 1) of the new value, when that is cheaper.
-    float cross[3];
-    cross_rows(next, cross);
-    int64_t rc[3];
-    bool usable = true;
-    for (int k = 0; k < 3 && usable; ++k) {
-      if (quant) {
-        int64_t q;
-        usable = grid_index_of(cross[k], steps_[kBasisElement], q);
-        rc[k] = qb[6 + k] - q;
-      } else {
-        uint32_t bits;
-        std::memcpy(&bits, &cross[k], 4);
-        rc[k] = lane_diff(load_lane(next, 4, 6 + k), bits, 4);
-      }
-    }
-    if (usable && cost_of(rc, 3) < cost_of(r + 6, 3)) {
-      std::copy(rc, rc + 3, r + 6);
-      op_byte |= format::kCrossRow2Flag;
-    }
+  if (plan.ortho) {
+    for (int k = 0; k < 3; ++k) r[ortho.lanes[k]] = ro[k];
+    op_byte |= format::kOrthoRowsFlag;
+  }
+  if (plan.cross) {
+    std::copy(rc, rc + 3, r + 6);
+    op_byte |= format::kCrossRow2Flag;
   }
   changes_meta_.push_back(op_byte);
   uint8_t* out = lanes_.reserve(10 * size_t(l.count));
@@ -638,10 +768,14 @@ Status ChunkReader::fail(std::string_view what, size_t offset) const {
 Status ChunkReader::init() {
   size_t pos = 0;
   if (payload_.empty()) return fail("empty chunk payload", 0);
-  if (payload_[0] != format::kChunkPayloadVersion) {
-    return Status::unsupported("{}: chunk payload version {} (this reel reads {})", context_,
-                               payload_[0], format::kChunkPayloadVersion);
+  if (payload_[0] < format::kOldestChunkPayloadVersion ||
+      payload_[0] > format::kChunkPayloadVersion) {
+    return Status::unsupported("{}: chunk payload version {} (this reel reads {} to {})", context_,
+                               payload_[0], format::kOldestChunkPayloadVersion,
+                               format::kChunkPayloadVersion);
   }
+  op_flags_ =
+      payload_[0] >= 2 ? format::kCrossRow2Flag | format::kOrthoRowsFlag : format::kCrossRow2Flag;
   pos = 1;
   uint64_t meta_len = 0;
   if (!varint::get(payload_, pos, payload_.size(), frame_count_) ||
@@ -662,11 +796,14 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
                                  const DeltaHistory::Previous* prev_entry, Variant& cur_value,
                                  uint8_t* dst) {
   const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
-  const uint8_t op = op_byte & ~format::kCrossRow2Flag;
+  const bool ortho = (op_byte & format::kOrthoRowsFlag) != 0;
+  const uint8_t op = op_byte & ~(format::kCrossRow2Flag | format::kOrthoRowsFlag);
   const Type type = cur_value.type();
   const LaneLayout& l = layout_of(type);
   if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
   if (cross && !has_basis(type)) return fail("cross-row flag on a non-basis value", op_offset);
+  if (ortho && !has_basis(type))
+    return fail("orthonormal-rows flag on a non-basis value", op_offset);
   const bool second = op == uint8_t(ChangeOp::kDelta2) || op == uint8_t(ChangeOp::kQuantized2);
   const bool quant = op == uint8_t(ChangeOp::kQuantized1) || op == uint8_t(ChangeOp::kQuantized2);
   const uint8_t* prev = prev_entry && prev_entry->type == type ? prev_entry->lanes : nullptr;
@@ -687,14 +824,58 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
     r[k] = varint::unzigzag(u);
   }
   lane_pos_ = pos;
-  const auto from_cross = [&](int k) { return cross && k >= 6 && k < 9; };
+  // Structural predictions, in dependency order: row 0's element (from the rest of row 0), then
+  // row 1's two (from row 0 and row 1's third element), then row 2 (from rows 0 and 1).
+  OrthoLanes lanes_of_ortho{};
+  float cur_f[9];
+  uint16_t structural = 0;  // bit k: lane k is not temporally predicted
+  if (ortho) {
+    std::memcpy(cur_f, cur, sizeof cur_f);
+    lanes_of_ortho = ortho_lanes(cur_f);
+    for (int lane : lanes_of_ortho.lanes) structural |= uint16_t(1u << lane);
+  }
+  if (cross) structural |= 0x1c0;
+  // The orthonormal predictions of lanes whose inputs (dst) are decoded by now.
+  const auto ortho_row0 = [&] {
+    float nw[9];
+    std::memcpy(nw, dst, sizeof nw);
+    return predict_row0(cur_f, nw, lanes_of_ortho);
+  };
+  const auto ortho_row1 = [&](uint32_t out[2]) {
+    float nw[9];
+    std::memcpy(nw, dst, sizeof nw);
+    predict_row1(cur_f, nw, lanes_of_ortho, out);
+  };
   if (quant) {
-    for (int k = 0; k < l.count; ++k) {
-      if (from_cross(k)) continue;
-      const int64_t q = r[k] + (second ? 2 * qa[k] - qp[k] : qa[k]);
-      if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", pos);
+    const double step = steps_[kBasisElement];
+    // Lane k = grid index `base` + its residual.
+    const auto put_grid = [&](int k, int64_t base) {
+      const int64_t q = r[k] + base;
+      if (!(std::fabs(double(q)) < kMaxGridIndex)) return false;
       const float f = from_grid(q, steps_[l.classes[k]]);
       std::memcpy(dst + 4 * k, &f, 4);
+      return true;
+    };
+    const auto put_predicted = [&](int k, uint32_t bits) {
+      float f;
+      std::memcpy(&f, &bits, 4);
+      int64_t base;
+      if (!grid_index_of(f, step, base)) return fail("orthonormal prediction off the grid", pos);
+      if (!put_grid(k, base)) return fail("grid index out of range", pos);
+      return Status{};
+    };
+    for (int k = 0; k < l.count; ++k) {
+      if (structural >> k & 1) continue;
+      if (!put_grid(k, second ? 2 * qa[k] - qp[k] : qa[k])) {
+        return fail("grid index out of range", pos);
+      }
+    }
+    if (ortho) {
+      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[0], ortho_row0()));
+      uint32_t row1[2];
+      ortho_row1(row1);
+      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[1], row1[0]));
+      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[2], row1[1]));
     }
     if (cross) {
       float crossed[3];
@@ -724,6 +905,14 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
       const uint64_t pred = second ? 2 * va - load_lane(prev, 8, k) : va;
       store_lane(dst, 8, k, pred + static_cast<uint64_t>(r[k]));
     }
+  }
+  if (ortho) {
+    const int* o = lanes_of_ortho.lanes;
+    store_lane(dst, 4, o[0], ortho_row0() + static_cast<uint64_t>(r[o[0]]));
+    uint32_t row1[2];
+    ortho_row1(row1);
+    store_lane(dst, 4, o[1], row1[0] + static_cast<uint64_t>(r[o[1]]));
+    store_lane(dst, 4, o[2], row1[1] + static_cast<uint64_t>(r[o[2]]));
   }
   if (cross) {
     float crossed[3];
@@ -765,7 +954,7 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     remember(history, cur);
     if (edit && edit->present) edit->value = std::move(cur);
     cur = std::move(decoded->value);
-  } else if ((op & ~format::kCrossRow2Flag) <= format::kMaxChangeOp) {
+  } else if ((op & ~op_flags_) != 0 && (op & ~op_flags_) <= format::kMaxChangeOp) {
     alignas(8) uint8_t next[64];
     REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, &history, cur, next));
     if (edit) edit->value = cur;  // a delta op implies a present numeric value

@@ -1,7 +1,10 @@
 // The frame codec against its specification (format/FORMAT.md sections 6 and 7).
+#include <cmath>
 #include <cstring>
+#include <random>
 
 #include "reel/format/frame_codec.h"
+#include "reel/format/variant_binary.h"
 #include "test_util.h"
 
 namespace reel {
@@ -26,7 +29,7 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE(writer.add_frame(f0));  // frame 0 is a keyframe
   ChunkPayload c0 = writer.take_chunk();
   REQUIRE(testing::to_hex(c0.bytes) ==
-          "010119"
+          "020119"
           "00"
           "012200"
           "01220000"
@@ -39,7 +42,7 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE_FALSE(writer.add_frame(f1));
   ChunkPayload c1 = writer.take_chunk();
   const std::string hex = testing::to_hex(c1.bytes);
-  REQUIRE(hex.substr(0, 6) == "010107");                   // version, 1 frame, meta_len 7
+  REQUIRE(hex.substr(0, 6) == "020107");                   // version, 1 frame, meta_len 7
   REQUIRE(hex.substr(6, 14) == "02000122000100");          // the meta stream
   REQUIRE(hex.substr(hex.size() - 12) == "0000" "80808002");  // x, y, z residuals
 
@@ -145,6 +148,384 @@ TEST_CASE("keyframes round-trip and reject damage", "[codec]") {
   }
   bytes[0] = 2;
   REQUIRE(decode_keyframe(bytes, back, "k").code() == StatusCode::kUnsupported);
+}
+
+}  // namespace reel
+
+// ---------------------------------------------------------------------------------------------
+// Basis prediction (FORMAT.md 6: row 2 from the cross product, rows 0-1 from orthonormality).
+
+namespace reel {
+namespace {
+
+float float_of_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// Godot's Basis::set_quaternion (rows), for unit or near-unit quaternions.
+Basis basis_of(const Quaternion& q) {
+  const float d = q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w;
+  const float s = 2.0f / d;
+  const float xs = q.x * s, ys = q.y * s, zs = q.z * s;
+  const float wx = q.w * xs, wy = q.w * ys, wz = q.w * zs;
+  const float xx = q.x * xs, xy = q.x * ys, xz = q.x * zs;
+  const float yy = q.y * ys, yz = q.y * zs, zz = q.z * zs;
+  Basis b;
+  b.rows[0] = {1.0f - (yy + zz), xy - wz, xz + wy};
+  b.rows[1] = {xy + wz, 1.0f - (xx + zz), yz - wx};
+  b.rows[2] = {xz - wy, yz + wx, 1.0f - (xx + yy)};
+  return b;
+}
+
+// Kinds of basis streams, from well-behaved rotations to garbage.
+enum class BasisKind {
+  kJitteredRotation,  // smooth rotation plus tracking noise: the common case
+  kScaled,            // rotation times a per-row scale that drifts
+  kSheared,           // rows neither unit nor orthogonal
+  kDegenerate,        // zero rows, repeated rows, one-hot rows, -0.0
+  kSpecial,           // NaN payloads, infinities, denormals, FLT_MAX mixed into rotations
+  kGarbage,           // random bit patterns
+};
+constexpr BasisKind kBasisKinds[] = {BasisKind::kJitteredRotation, BasisKind::kScaled,
+                                     BasisKind::kSheared,          BasisKind::kDegenerate,
+                                     BasisKind::kSpecial,          BasisKind::kGarbage};
+
+Basis next_basis(BasisKind kind, int frame, std::mt19937_64& rng) {
+  std::normal_distribution<float> noise(0.0f, 1e-3f);
+  const float t = 0.01f * float(frame);
+  Quaternion q{std::sin(t) * 0.6f + noise(rng), std::cos(1.3f * t) * 0.5f + noise(rng),
+               0.3f + noise(rng), 0.7f};
+  Basis b = basis_of(q);
+  auto bits = [&] { return float_of_bits(static_cast<uint32_t>(rng())); };
+  switch (kind) {
+    case BasisKind::kJitteredRotation:
+      break;
+    case BasisKind::kScaled:
+      for (int r = 0; r < 3; ++r) {
+        const float s = 0.5f + float(r) + 0.001f * float(frame % 17);
+        b.rows[r] = {b.rows[r].x * s, b.rows[r].y * s, b.rows[r].z * s};
+      }
+      break;
+    case BasisKind::kSheared:
+      b.rows[1] = {b.rows[1].x + 0.3f * b.rows[0].x, b.rows[1].y + 0.3f * b.rows[0].y,
+                   b.rows[1].z + 0.3f * b.rows[0].z + noise(rng)};
+      break;
+    case BasisKind::kDegenerate:
+      switch (frame % 5) {
+        case 0:
+          b.rows[0] = {0, 0, 0};
+          break;
+        case 1:
+          b.rows[1] = b.rows[0];
+          break;
+        case 2:
+          b.rows[0] = {-0.0f, 1, -0.0f};
+          b.rows[1] = {-0.0f, -0.0f, -0.0f};
+          break;
+        case 3:
+          b.rows[1] = {0, 0, 1e-30f};
+          break;
+        default:
+          break;  // back to a rotation
+      }
+      break;
+    case BasisKind::kSpecial: {
+      const uint32_t specials[] = {0x7fc00000u, 0x7f800001u, 0xffc12345u, 0x7f800000u,
+                                   0xff800000u, 0x00000001u, 0x80000001u, 0x7f7fffffu,
+                                   0xff7fffffu, 0x80000000u, 0x00800000u};
+      const uint32_t u = specials[rng() % std::size(specials)];
+      float* lanes = &b.rows[0].x;
+      lanes[rng() % 9] = float_of_bits(u);
+      if (frame % 3 == 0) lanes[rng() % 9] = float_of_bits(specials[rng() % std::size(specials)]);
+      break;
+    }
+    case BasisKind::kGarbage:
+      for (auto& row : b.rows) row = {bits(), bits(), bits()};
+      break;
+  }
+  return b;
+}
+
+// Records `frames` frames of one Transform3D and one Basis per kind, then replays every chunk
+// and checks the replayed state against the writer's bit for bit after every frame.
+void round_trip_bases(const CodecOptions& options, int frames, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  ChunkWriter writer(options);
+  WorldState replayed;
+  DeltaHistory history;
+  std::vector<WorldState> truth;
+  std::vector<ChunkPayload> chunks;
+  for (int i = 0; i < frames; ++i) {
+    Frame f = frame_of(i, i, i / 60.0);
+    for (size_t k = 0; k < std::size(kBasisKinds); ++k) {
+      const EntityId e = static_cast<EntityId>(k + 1);
+      const Basis b = next_basis(kBasisKinds[k], i, rng);
+      const Vector3 origin{0.01f * float(i), 1.5f, -float(k)};
+      f.changes.push_back(PropertyChange{e, 0, Transform3D{b, origin}});
+      f.changes.push_back(PropertyChange{e, 1, next_basis(kBasisKinds[k], i + 7, rng)});
+    }
+    const bool keyframe = writer.add_frame(f);
+    truth.push_back(writer.state());
+    if (keyframe || i + 1 == frames) chunks.push_back(writer.take_chunk());
+  }
+  size_t frame = 0;
+  for (const ChunkPayload& c : chunks) {
+    REQUIRE(c.bytes[0] == 2);
+    ChunkReader reader(c.bytes, c.first_frame, history, options, "bases");
+    REQUIRE_STATUS_OK(reader.init());
+    while (!reader.done()) {
+      Frame out;
+      REQUIRE_STATUS_OK(reader.next(replayed, &out));
+      INFO("frame " << frame);
+      REQUIRE(replayed == truth[frame]);  // WorldState == compares values bit for bit
+      ++frame;
+    }
+  }
+  REQUIRE(frame == size_t(frames));
+}
+
+}  // namespace
+
+TEST_CASE("Transform3D and Basis streams of every kind round-trip bit-exactly", "[codec]") {
+  CodecOptions options;
+  options.keyframe_interval = 60;
+  round_trip_bases(options, 300, 1);
+  options.keyframe_interval = 1000;  // long histories: second order everywhere
+  round_trip_bases(options, 300, 2);
+}
+
+TEST_CASE("lossy Transform3D and Basis streams of every kind round-trip", "[codec]") {
+  CodecOptions options;
+  options.lossy.enabled = true;
+  round_trip_bases(options, 300, 3);
+  options.lossy.rotation_step_degrees = 0.5;
+  round_trip_bases(options, 300, 4);
+}
+
+TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
+  // One Transform3D of entity 1, property 0, changing every frame: each frame's meta is
+  // z(tick delta = 1), 0 spawns, 1 change: z(entity 1), property 0, op; 0 despawns.
+  CodecOptions options;
+  ChunkWriter writer(options);
+  std::mt19937_64 rng(5);
+  ChunkPayload chunk;
+  for (int i = 0; i <= 60; ++i) {
+    Frame f = frame_of(i, i, i / 60.0);
+    f.changes.push_back(
+        PropertyChange{1, 0, Transform3D{next_basis(BasisKind::kJitteredRotation, i, rng), {}}});
+    if (writer.add_frame(f)) chunk = writer.take_chunk();
+  }
+  REQUIRE(chunk.first_frame == 1);
+  REQUIRE(chunk.bytes[0] == 2);
+  size_t pos = 1 + 1 + 2;  // version, frame count 60, meta_len (two varint bytes)
+  int both = 0;
+  for (int i = 1; i <= 60; ++i, pos += 7) {
+    REQUIRE(testing::to_hex({chunk.bytes.begin() + long(pos),
+                             chunk.bytes.begin() + long(pos) + 5}) == "0200010200");
+    const uint8_t op = chunk.bytes[pos + 5];
+    REQUIRE((op & 0x07) == 1 + (op & 0x07) / 2);  // delta1 or delta2 (never lossy ops)
+    if (i == 1) REQUIRE((op & 0x07) == 1);        // no history right after the keyframe
+    if ((op & 0x18) == 0x18) ++both;
+  }
+  REQUIRE(both >= 55);  // a rotation's 9 lanes carry 3 temporal residuals
+}
+
+TEST_CASE("version-1 chunks still decode, and the orthonormal flag is version 2 only", "[codec]") {
+  CodecOptions options;
+  // The FORMAT.md worked example as version 1 wrote it: frame 0 (keyframe), then frame 1.
+  const std::vector<uint8_t> c0 = testing::from_hex(
+      "010119"
+      "00"
+      "012200"
+      "01220000"
+      "090000000000803f0000004000004040"
+      "00"
+      "00");
+  ChunkWriter writer(options);
+  Frame f1 = frame_of(1, 1, 1.0 / 60);
+  {
+    Frame f0 = frame_of(0, 0, 0.0);
+    f0.spawns.push_back(Spawn{17, ""});
+    f0.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3}});
+    writer.add_frame(f0);
+    writer.take_chunk();
+  }
+  f1.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3.5}});
+  writer.add_frame(f1);
+  std::vector<uint8_t> c1 = writer.take_chunk().bytes;
+  const std::vector<uint8_t>* c1p = &c1;
+  REQUIRE(c1[0] == 2);
+  c1[0] = 1;  // the same bytes under version 1 (no flag of version 2 is used)
+  WorldState state;
+  DeltaHistory history;
+  for (const std::vector<uint8_t>* c : {&c0, c1p}) {
+    ChunkReader reader(*c, c == &c0 ? 0 : 1, history, options, "v1");
+    REQUIRE_STATUS_OK(reader.init());
+    REQUIRE_STATUS_OK(reader.next(state, nullptr));
+  }
+  REQUIRE(state == writer.state());
+
+  // A version-1 Transform3D change with the cross-row flag (op 0x09, delta1): identity, then a
+  // rotation about z whose row 2 is coded against cross(row 0, row 1).
+  const float c = 0.6f, s = 0.8f;
+  const Transform3D before{};
+  Transform3D after;
+  after.basis.rows = {Vector3{c, -s, 0}, Vector3{s, c, 0}, Vector3{0, 0, 1}};
+  auto put_varint = [](std::vector<uint8_t>& out, uint64_t z) {
+    do {
+      out.push_back(static_cast<uint8_t>(z >= 0x80 ? (z | 0x80) : z));
+      z >>= 7;
+    } while (z != 0);
+  };
+  // Frame 1: entity 1 property 0 = identity (op 0); frame 2: op 0x09.
+  std::vector<uint8_t> meta = testing::from_hex(
+      "00"
+      "00"
+      "01"
+      "02"
+      "00"
+      "00");
+  REQUIRE_STATUS_OK(encode_variant(Variant(before), meta));
+  for (uint8_t b : testing::from_hex("00"
+                                     "02"
+                                     "00"
+                                     "01"
+                                     "02"
+                                     "00"
+                                     "09"
+                                     "00"))
+    meta.push_back(b);
+  std::vector<uint8_t> v1 = testing::from_hex(
+      "01"
+      "02");  // version 1, 2 frames
+  put_varint(v1, meta.size());
+  const size_t op_at = v1.size() + meta.size() - 2;
+  v1.insert(v1.end(), meta.begin(), meta.end());
+  v1.push_back(0);  // time of frame 1: 0.0 (predicted 0)
+  v1.push_back(0);  // time of frame 2: 0.0 (predicted: the previous time)
+  const float* was = &before.basis.rows[0].x;
+  const float* now = &after.basis.rows[0].x;
+  const float crossed[3] = {now[1] * now[5] - now[2] * now[4], now[2] * now[3] - now[0] * now[5],
+                            now[0] * now[4] - now[1] * now[3]};
+  for (int k = 0; k < 12; ++k) {
+    uint32_t a, b;
+    std::memcpy(&a, &now[k], 4);
+    std::memcpy(&b, k >= 6 && k < 9 ? &crossed[k - 6] : &was[k], 4);
+    const int64_t r = static_cast<int32_t>(a - b);
+    put_varint(v1, (static_cast<uint64_t>(r) << 1) ^ static_cast<uint64_t>(r >> 63));
+  }
+  {
+    WorldState w;
+    DeltaHistory h;
+    ChunkReader reader(v1, 1, h, options, "v1 cross");
+    REQUIRE_STATUS_OK(reader.init());
+    REQUIRE_STATUS_OK(reader.next(w, nullptr));
+    REQUIRE_STATUS_OK(reader.next(w, nullptr));
+    REQUIRE(reader.done());
+    REQUIRE(w.entities.at(1).find(0)->get<Transform3D>().basis.rows[2].z == 1.0f);
+    REQUIRE(*w.entities.at(1).find(0) == Variant(after));
+
+    // The same change with the orthonormal flag (0x19) is an unknown op in version 1...
+    REQUIRE(v1[op_at] == 0x09);
+    v1[op_at] = 0x19;
+    WorldState w2;
+    DeltaHistory h2;
+    ChunkReader bad(v1, 1, h2, options, "v1 ortho");
+    REQUIRE_STATUS_OK(bad.init());
+    REQUIRE_STATUS_OK(bad.next(w2, nullptr));
+    const Status st = bad.next(w2, nullptr);
+    REQUIRE(st.code() == StatusCode::kCorruption);
+    REQUIRE_THAT(st.message(), Catch::Contains("unknown change op 25"));
+    REQUIRE_THAT(st.message(), Catch::Contains("frame 2"));
+  }
+  // ... and unknown payload versions are refused.
+  c1[0] = 3;
+  ChunkReader v3(c1, 1, history, options, "v3");
+  const Status st = v3.init();
+  REQUIRE(st.code() == StatusCode::kUnsupported);
+  REQUIRE_THAT(st.message(), Catch::Contains("chunk payload version 3"));
+}
+
+TEST_CASE("basis flags on other values are rejected with the offset", "[codec]") {
+  CodecOptions options;
+  ChunkWriter writer(options);
+  Frame f0 = frame_of(0, 0, 0.0);
+  f0.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3}});
+  writer.add_frame(f0);
+  const ChunkPayload c0 = writer.take_chunk();
+  Frame f1 = frame_of(1, 1, 1.0 / 60);
+  f1.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3.5}});
+  writer.add_frame(f1);
+  const ChunkPayload c1 = writer.take_chunk();
+  const size_t op_at = 3 + 5;  // header (3 bytes), then tick, spawns, count, entity, property
+  REQUIRE(c1.bytes[op_at] == 0x01);
+  const std::pair<uint8_t, const char*> cases[] = {
+      {0x11, "orthonormal-rows flag on a non-basis value at payload byte 8"},
+      {0x09, "cross-row flag on a non-basis value at payload byte 8"},
+      {0x10, "unknown change op 16"},  // flags on op 0 (full) mean nothing
+      {0x18, "unknown change op 24"},
+      {0x21, "unknown change op 33"},
+  };
+  for (const auto& [op, message] : cases) {
+    std::vector<uint8_t> bad = c1.bytes;
+    bad[op_at] = op;
+    WorldState state;
+    DeltaHistory history;
+    ChunkReader r0(c0.bytes, 0, history, options, "ctx");
+    REQUIRE_STATUS_OK(r0.init());
+    REQUIRE_STATUS_OK(r0.next(state, nullptr));
+    ChunkReader r1(bad, 1, history, options, "ctx");
+    REQUIRE_STATUS_OK(r1.init());
+    const Status s = r1.next(state, nullptr);
+    INFO("op " << int(op));
+    REQUIRE(s.code() == StatusCode::kCorruption);
+    REQUIRE_THAT(s.message(), Catch::Contains(message));
+    REQUIRE_THAT(s.message(), Catch::Contains("frame 1"));
+  }
+}
+
+TEST_CASE("damaged basis chunks decode or fail cleanly", "[codec]") {
+  // Random byte damage anywhere in chunks full of basis predictions: the reader may produce
+  // other values (lossless residuals accept any bits) but never reads out of bounds or hits
+  // undefined behaviour (run under the sanitizers), and failures are Status errors.
+  for (bool lossy : {false, true}) {
+    CodecOptions options;
+    options.lossy.enabled = lossy;
+    options.keyframe_interval = 1000;
+    ChunkWriter writer(options);
+    std::mt19937_64 rng(9);
+    Frame f0 = frame_of(0, 0, 0.0);
+    for (size_t k = 0; k < std::size(kBasisKinds); ++k) {
+      f0.changes.push_back(
+          PropertyChange{EntityId(k + 1), 0, Transform3D{next_basis(kBasisKinds[k], 0, rng), {}}});
+    }
+    writer.add_frame(f0);
+    writer.take_chunk();
+    const WorldState start = writer.state();
+    for (int i = 1; i <= 40; ++i) {
+      Frame f = frame_of(i, i, i / 60.0);
+      for (size_t k = 0; k < std::size(kBasisKinds); ++k) {
+        f.changes.push_back(PropertyChange{EntityId(k + 1), 0,
+                                           Transform3D{next_basis(kBasisKinds[k], i, rng), {}}});
+      }
+      writer.add_frame(f);
+    }
+    const ChunkPayload chunk = writer.take_chunk();
+    for (int trial = 0; trial < 400; ++trial) {
+      std::vector<uint8_t> bad = chunk.bytes;
+      for (int n = 0; n < 1 + trial % 4; ++n) {
+        bad[1 + rng() % (bad.size() - 1)] ^= static_cast<uint8_t>(1 + rng() % 255);
+      }
+      WorldState state = start;
+      DeltaHistory history;
+      ChunkReader reader(bad, 1, history, options, "damaged");
+      Status s = reader.init();
+      while (s.ok() && !reader.done()) s = reader.next(state, nullptr);
+      if (!s.ok()) REQUIRE_THAT(s.message(), Catch::Contains("damaged"));
+    }
+  }
 }
 
 }  // namespace reel

@@ -31,9 +31,18 @@ inline constexpr uint8_t kMaxChangeOp = 4;
 // against cross(row 0, row 1) of the new value (float arithmetic, FORMAT.md 6) instead of the
 // op's temporal prediction. Rotations make that prediction accurate to a few ulps.
 inline constexpr uint8_t kCrossRow2Flag = 0x08;
+// Flag or-ed into ops 1-4 of a Basis or Transform3D (chunk payload version >= 2): one element of
+// basis row 0 and two of row 1, chosen from the current value, are residuals against predictions
+// from orthonormality (norms and row 0 . row 1 kept from the current value; FORMAT.md 6) instead
+// of the op's temporal prediction. A rotation has 3 degrees of freedom: with both flags only 3 of
+// the 9 basis lanes carry temporal residuals.
+inline constexpr uint8_t kOrthoRowsFlag = 0x10;
 
 // Keyframe/chunk payload layout versions, first byte of each payload (FORMAT.md 6 and 7).
-inline constexpr uint8_t kChunkPayloadVersion = 1;
+// Chunk payload version 2 adds kOrthoRowsFlag; readers still read version 1 (where that flag
+// is an unknown op).
+inline constexpr uint8_t kChunkPayloadVersion = 2;
+inline constexpr uint8_t kOldestChunkPayloadVersion = 1;
 inline constexpr uint8_t kKeyframePayloadVersion = 1;
 
 // Decoder limits (hostile-input bounds; far above anything a recorder writes).

@@ -190,6 +190,7 @@ class ChunkReader {
   double steps_[4] = {0, 0, 0, 0};
   std::string context_;
   uint64_t frame_count_ = 0, decoded_ = 0;
+  uint8_t op_flags_ = 0;  // the op-byte flags the payload's version allows
   size_t meta_pos_ = 0, meta_end_ = 0, lane_pos_ = 0;
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
