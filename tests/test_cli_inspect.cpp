@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "cli_session_fixture.h"
+#include "reel/format/frame_codec.h"
 #include "reel/format/variant_text.h"
 #include "reel/replay/replayer.h"
 
@@ -93,7 +94,8 @@ TEST_CASE("reel info summarises a session from the catalog", "[cli]") {
   REQUIRE(r.out.find("events       4") != std::string::npos);
   REQUIRE(r.out.find("jump                 3") != std::string::npos);
   REQUIRE(r.out.find("map = \"arena\"") != std::string::npos);
-  REQUIRE(r.out.find("keyframe_interval = 60") != std::string::npos);
+  REQUIRE(r.out.find(fmt::format("keyframe_interval = {}", CodecOptions{}.keyframe_interval)) !=
+          std::string::npos);
 
   auto j = f.reel("info " + f.db + " match-1 --json");
   REQUIRE(j.exit_code == 0);

@@ -21,7 +21,7 @@ Frame frame_of(FrameIndex index, int64_t tick, double time) {
 }  // namespace
 
 TEST_CASE("FORMAT.md worked example", "[codec]") {
-  CodecOptions options;  // keyframe interval 60
+  CodecOptions options;  // frame 0 is a keyframe, frame 1 is not (any interval > 1)
   ChunkWriter writer(options);
   Frame f0 = frame_of(0, 0, 0.0);
   f0.spawns.push_back(Spawn{17, ""});
@@ -42,9 +42,11 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE_FALSE(writer.add_frame(f1));
   ChunkPayload c1 = writer.take_chunk();
   const std::string hex = testing::to_hex(c1.bytes);
-  REQUIRE(hex.substr(0, 6) == "020107");                   // version, 1 frame, meta_len 7
-  REQUIRE(hex.substr(6, 14) == "02000122000100");          // the meta stream
-  REQUIRE(hex.substr(hex.size() - 12) == "0000" "80808002");  // x, y, z residuals
+  REQUIRE(hex.substr(0, 6) == "020107");           // version, 1 frame, meta_len 7
+  REQUIRE(hex.substr(6, 14) == "02000122000100");  // the meta stream
+  REQUIRE(hex.substr(hex.size() - 12) ==
+          "0000"
+          "80808002");  // x, y, z residuals
 
   // And both decode back to the same states.
   WorldState state;
@@ -63,8 +65,12 @@ TEST_CASE("delta lanes are exact for every bit pattern", "[codec]") {
   CodecOptions options;
   options.keyframe_interval = 1000;
   ChunkWriter writer(options);
-  const uint64_t patterns[] = {0, 0x8000000000000000ull, 0x7ff8000000000001ull,
-                               0xfff0000000000000ull, 0x0000000000000001ull, 0x7fefffffffffffffull};
+  const uint64_t patterns[] = {0,
+                               0x8000000000000000ull,
+                               0x7ff8000000000001ull,
+                               0xfff0000000000000ull,
+                               0x0000000000000001ull,
+                               0x7fefffffffffffffull};
   const uint32_t fpatterns[] = {0, 0x80000000u, 0x7fc00001u, 0xff800000u, 1u, 0x7f7fffffu};
   std::vector<Frame> frames;
   for (int i = 0; i < 36; ++i) {
@@ -308,6 +314,7 @@ TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
   // One Transform3D of entity 1, property 0, changing every frame: each frame's meta is
   // z(tick delta = 1), 0 spawns, 1 change: z(entity 1), property 0, op; 0 despawns.
   CodecOptions options;
+  options.keyframe_interval = 60;  // one 60-frame chunk after the keyframe
   ChunkWriter writer(options);
   std::mt19937_64 rng(5);
   ChunkPayload chunk;

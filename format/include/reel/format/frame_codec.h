@@ -33,9 +33,10 @@ struct QuantizeOptions {
 
 struct CodecOptions {
   // A keyframe (full world state) every this many frames: replay applies at most this many
-  // deltas to reach any frame. 60 (1 s at 60 Hz) keeps a cold seek of the crowd sample ~1-2 ms
-  // while keyframes add ~4% to the file (see FORMAT.md 7 and README's figures).
-  int keyframe_interval = 60;
+  // deltas to reach any frame. 30 (0.5 s at 60 Hz) is the largest interval measured to keep the
+  // crowd sample's random-seek p99 under 5 ms cold and warm (60: 5.0 / 7.4 ms); keyframes then
+  // take ~13% of the file (FORMAT.md 7, README "Performance").
+  int keyframe_interval = 30;
   // zstd level for chunks and keyframes. 1 keeps recording far above 300x real time; higher
   // levels save little on float residuals (README figures).
   int zstd_level = 1;
