@@ -485,6 +485,13 @@ class EntityCursor {
   EntityId id_ = 0;
 };
 
+// Logs an entity about to be replaced or removed whole (its state moves into the log).
+void log_whole_entity(std::vector<StateEdit>& undo, EntityId id, EntityState& entity) {
+  undo.push_back(StateEdit{.kind = StateEdit::kEntity,
+                           .entity = id,
+                           .whole = std::make_unique<EntityState>(std::move(entity))});
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1006,11 +1013,7 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
     auto it = state.entities.find(entity);
     if (it != state.entities.end()) {
       history_.forget_entity(entity, it->second);
-      if (undo) {
-        undo->push_back(StateEdit{.kind = StateEdit::kEntity,
-                                  .entity = entity,
-                                  .whole = std::make_unique<EntityState>(std::move(it->second))});
-      }
+      if (undo) log_whole_entity(*undo, entity, it->second);
     } else {
       if (undo) undo->push_back(StateEdit{.kind = StateEdit::kEntity, .entity = entity});
       it = state.entities.try_emplace(entity).first;
@@ -1043,11 +1046,7 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
     auto it = state.entities.find(entity);
     if (it != state.entities.end()) {
       history_.forget_entity(entity, it->second);
-      if (undo) {
-        undo->push_back(StateEdit{.kind = StateEdit::kEntity,
-                                  .entity = entity,
-                                  .whole = std::make_unique<EntityState>(std::move(it->second))});
-      }
+      if (undo) log_whole_entity(*undo, entity, it->second);
       state.entities.erase(it);
     }
     if (out) out->despawns.push_back(entity);

@@ -387,11 +387,11 @@ void run(const BenchReplayOptions& options) {
   }
 
   fmt::print("\n{:<28}", "latency ms p50 / p99");
-  for (Config c : kConfigs) fmt::print("{:>26}", config_name(c));
+  for (Config c : kConfigs) fmt::print(" {:>25}", config_name(c));
   fmt::print("{:>16}\n", "goal (reel)");
   auto row = [&](const char* label, auto cell, const char* goal) {
     fmt::print("{:<28}", label);
-    for (const Figures& f : results) fmt::print("{:>26}", f.ok ? cell(f) : std::string("failed"));
+    for (const Figures& f : results) fmt::print(" {:>25}", f.ok ? cell(f) : std::string("failed"));
     fmt::print("{:>16}\n", goal);
   };
   row(
@@ -420,7 +420,7 @@ void run(const BenchReplayOptions& options) {
       "<= 256 MB");
   fmt::print("{:<28}", "file MB");
   for (Config c : kConfigs) {
-    fmt::print("{:>26.1f}", bench::database_bytes((dir / file_name(c, options)).string()) / 1e6);
+    fmt::print(" {:>25.1f}", bench::database_bytes((dir / file_name(c, options)).string()) / 1e6);
   }
   fmt::print("\n");
   for (size_t i = 0; i < results.size(); ++i) {
