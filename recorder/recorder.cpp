@@ -135,7 +135,11 @@ class Recorder::Impl {
   void set(EntityId e, PropertyId p, V&& v) {
     if (current_->frame.coalesced > 0) [[unlikely]]
       settle_conflict(e);
-    current_->frame.changes.emplace_back(e, p, std::forward<V>(v));
+    // In place, one copy or move of the value (no parenthesized aggregate init: clang 14).
+    PropertyChange& c = current_->frame.changes.emplace_back();
+    c.entity = e;
+    c.property = p;
+    c.value = std::forward<V>(v);
   }
   void spawn(EntityId e, std::string_view cls) {
     if (current_->frame.coalesced > 0) settle_conflict(e);
