@@ -338,11 +338,6 @@ void DeltaHistory::clear() {
   entries_.clear();
 }
 
-const DeltaHistory::Previous* DeltaHistory::find(EntityId entity, PropertyId property) const {
-  const uint32_t at = position_of(entity, property);
-  return at == 0 ? nullptr : &entries_[at - 1];
-}
-
 uint32_t DeltaHistory::position_of(EntityId entity, PropertyId property) const {
   if (index_.empty()) return 0;
   const size_t mask = index_.size() - 1;
@@ -424,6 +419,13 @@ void remember(DeltaHistory::Previous& h, const Variant& cur) {
   }
   h.type = cur.type();
   std::memcpy(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
+}
+
+// A numeric slot takes its next value: the current one becomes the history entry, then
+// `next_lanes` (a payload of the same type) overwrites the current lanes.
+void advance_lanes(DeltaHistory::Previous& h, Variant& cur, const uint8_t* next_lanes) {
+  remember(h, cur);
+  std::memcpy(lane_bytes(cur), next_lanes, lane_payload_size(layout_of(cur.type())));
 }
 
 // Identity (Variant::operator==) with a memcmp fast path for numeric values of the same type.
@@ -622,14 +624,9 @@ void ChunkWriter::encode_changes(Frame& frame) {
 void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
   Variant& cur = entity.slot(c.property);
   DeltaHistory::Previous& history = history_.slot(c.entity, c.property);
-  const Type type = c.value.type();
-  uint8_t* cur_lanes = lane_bytes(cur);
-  if (cur_lanes != nullptr && cur.type() == type) {
+  if (lane_bytes(cur) != nullptr && cur.type() == c.value.type()) {
     encode_lanes(cur, &history, c.value);
-    const size_t size = lane_payload_size(layout_of(type));
-    history.type = type;
-    std::memcpy(history.lanes, cur_lanes, size);
-    std::memcpy(cur_lanes, lane_bytes(c.value), size);
+    advance_lanes(history, cur, lane_bytes(c.value));
     return;
   }
   changes_meta_.push_back(static_cast<uint8_t>(ChangeOp::kFull));
@@ -965,11 +962,7 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     alignas(8) uint8_t next[64];
     REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, &history, cur, next));
     if (edit) edit->value = cur;  // a delta op implies a present numeric value
-    uint8_t* cur_lanes = lane_bytes(cur);
-    const size_t size = lane_payload_size(layout_of(cur.type()));
-    history.type = cur.type();
-    std::memcpy(history.lanes, cur_lanes, size);
-    std::memcpy(cur_lanes, next, size);
+    advance_lanes(history, cur, next);
   } else {
     return fail(fmt::format("unknown change op {}", op), op_offset);
   }

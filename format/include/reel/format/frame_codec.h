@@ -63,8 +63,6 @@ class DeltaHistory {
   };
 
   void clear();
-  // nullptr when nothing is remembered for the slot.
-  const Previous* find(EntityId entity, PropertyId property) const;
   // The slot's entry, inserted as NIL when absent. Stays valid until the next slot() or clear().
   Previous& slot(EntityId entity, PropertyId property);
   void forget_entity(EntityId entity, const EntityState& state);
