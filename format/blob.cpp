@@ -1,5 +1,6 @@
 #include "reel/format/blob.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -219,15 +220,38 @@ struct BlobCodec::Impl {
       if (cdict == nullptr) return Status::internal("zstd could not digest the dictionary");
       rc = ZSTD_CCtx_refCDict(cctx, cdict);
     }
-    if (!ZSTD_isError(rc)) {
+    if (!ZSTD_isError(rc) && options.block_ends.empty()) {
       rc = ZSTD_compress2(cctx, out.data() + kBlobHeaderSize, out.size() - kBlobHeaderSize,
                           raw.data(), raw.size());
+    } else if (!ZSTD_isError(rc)) {
+      rc = compress_in_blocks(raw, options.block_ends, out);
     }
     if (ZSTD_isError(rc)) {
       return Status::internal("zstd compression (level {}) failed: {}", options.zstd_level,
                               ZSTD_getErrorName(rc));
     }
     return rc;
+  }
+
+  // One zstd frame whose blocks end at `block_ends` (a flush there): each section then gets its
+  // own entropy tables. Returns the compressed size or a zstd error code.
+  size_t compress_in_blocks(std::span<const uint8_t> raw, std::span<const size_t> block_ends,
+                            std::vector<uint8_t>& out) {
+    size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx, raw.size());
+    ZSTD_outBuffer dst{out.data() + kBlobHeaderSize, out.size() - kBlobHeaderSize, 0};
+    size_t begin = 0;
+    for (size_t i = 0; i <= block_ends.size() && !ZSTD_isError(rc); ++i) {
+      const bool last = i == block_ends.size();
+      const size_t end = last ? raw.size() : std::clamp(block_ends[i], begin, raw.size());
+      ZSTD_inBuffer src{raw.data() + begin, end - begin, 0};
+      const ZSTD_EndDirective directive = last ? ZSTD_e_end : ZSTD_e_flush;
+      // Output room is ZSTD_compressBound(raw): every call finishes its section.
+      do {
+        rc = ZSTD_compressStream2(cctx, &dst, &src, directive);
+      } while (!ZSTD_isError(rc) && rc != 0);
+      begin = end;
+    }
+    return ZSTD_isError(rc) ? rc : dst.pos;
   }
 
   template <class Bytes>

@@ -25,6 +25,7 @@ struct LaneLayout {
   uint8_t width = 0;
   bool quantizable = false;  // every lane has a class != kNoQuant
   std::array<uint8_t, 16> classes{};
+  std::array<uint8_t, 16> streams{};  // each lane's stream when temporally predicted (FORMAT.md 6)
 };
 
 LaneLayout make_layout(uint8_t count, uint8_t width, std::initializer_list<uint8_t> classes = {}) {
@@ -32,7 +33,10 @@ LaneLayout make_layout(uint8_t count, uint8_t width, std::initializer_list<uint8
   l.count = count;
   l.width = width;
   size_t i = 0;
-  for (uint8_t c : classes) l.classes[i++] = c;
+  for (uint8_t c : classes) {
+    l.streams[i] = c == kPosition ? format::kPositionLanes : format::kRotationLanes;
+    l.classes[i++] = c;
+  }
   l.quantizable = classes.size() == count;
   return l;
 }
@@ -525,7 +529,7 @@ bool ChunkWriter::add_frame(Frame& frame) {
     current_.first_tick = frame.tick;
     current_.first_time = frame.time;
     meta_.clear();
-    lanes_.clear();
+    for (auto& lanes : lanes_) lanes.clear();
     prev_tick_ = 0;
     prev_time_bits_ = prev_prev_time_bits_ = 0;
   }
@@ -538,7 +542,7 @@ bool ChunkWriter::add_frame(Frame& frame) {
   prev_tick_ = frame.tick;
   uint64_t time_bits;
   std::memcpy(&time_bits, &frame.time, 8);
-  put_signed(lanes_,
+  put_signed(lanes_[format::kGeneralLanes],
              static_cast<int64_t>(time_bits - predict_time(static_cast<uint64_t>(frame_count_ - 1),
                                                            prev_time_bits_, prev_prev_time_bits_)));
   prev_prev_time_bits_ = prev_time_bits_;
@@ -732,20 +736,37 @@ void ChunkWriter::encode_lanes(const Variant& cur_value, const DeltaHistory::Pre
     op_byte |= format::kCrossRow2Flag;
   }
   changes_meta_.push_back(op_byte);
-  uint8_t* out = lanes_.reserve(10 * size_t(l.count));
-  for (int i = 0; i < l.count; ++i) out = varint::put_raw(out, varint::zigzag(r[i]));
-  lanes_.commit(out);
+  uint16_t structural = 0;  // bit i: lane i is predicted from the value itself
+  if (plan.ortho) {
+    for (int lane : ortho.lanes) structural |= uint16_t(1u << lane);
+  }
+  if (plan.cross) structural |= 0x1c0;
+  uint8_t* out[format::kLaneStreamCount];
+  for (int s = 0; s < format::kLaneStreamCount; ++s)
+    out[s] = lanes_[s].reserve(10 * size_t(l.count));
+  for (int i = 0; i < l.count; ++i) {
+    const int s = structural >> i & 1 ? int{format::kStructuralLanes} : int{l.streams[i]};
+    out[s] = varint::put_raw(out[s], varint::zigzag(r[i]));
+  }
+  for (int s = 0; s < format::kLaneStreamCount; ++s) lanes_[s].commit(out[s]);
 }
 
 ChunkPayload ChunkWriter::take_chunk() {
   ChunkPayload out = std::move(current_);
   out.bytes.clear();
-  out.bytes.reserve(meta_.size() + lanes_.size() + 24);
+  size_t lane_bytes = 0;
+  for (const auto& lanes : lanes_) lane_bytes += lanes.size();
+  out.bytes.reserve(meta_.size() + lane_bytes + 40);
   out.bytes.push_back(format::kChunkPayloadVersion);
   varint::put(out.bytes, static_cast<uint64_t>(frame_count_));
   varint::put(out.bytes, meta_.size());
+  for (int s = 0; s + 1 < format::kLaneStreamCount; ++s) varint::put(out.bytes, lanes_[s].size());
   out.bytes.insert(out.bytes.end(), meta_.data(), meta_.data() + meta_.size());
-  out.bytes.insert(out.bytes.end(), lanes_.data(), lanes_.data() + lanes_.size());
+  out.section_ends.clear();
+  for (const auto& lanes : lanes_) {
+    out.section_ends.push_back(out.bytes.size());
+    out.bytes.insert(out.bytes.end(), lanes.data(), lanes.data() + lanes.size());
+  }
   frame_count_ = 0;
   current_ = ChunkPayload{};
   return out;
@@ -786,12 +807,34 @@ Status ChunkReader::init() {
       frame_count_ > format::kMaxFramesPerChunk) {
     return fail("bad frame count", 1);
   }
-  if (!varint::get(payload_, pos, payload_.size(), meta_len) || meta_len > payload_.size() - pos) {
+  if (!varint::get(payload_, pos, payload_.size(), meta_len)) {
     return fail("bad structure stream length", pos);
   }
+  uint64_t lengths[format::kLaneStreamCount - 1] = {};
+  const bool streams = payload_[0] >= 3;
+  if (streams) {
+    for (uint64_t& length : lengths) {
+      if (!varint::get(payload_, pos, payload_.size(), length) || length > payload_.size() - pos) {
+        return fail("bad lane stream length", pos);
+      }
+    }
+  } else {
+    std::fill(std::begin(stream_of_), std::end(stream_of_), uint8_t{0});
+  }
+  if (meta_len > payload_.size() - pos) return fail("bad structure stream length", pos);
   meta_pos_ = pos;
   meta_end_ = pos + meta_len;
-  lane_pos_ = meta_end_;
+  // Lane streams follow the meta stream back to back; the last one runs to the end.
+  size_t begin = meta_end_;
+  for (int s = 0; s < format::kLaneStreamCount; ++s) {
+    const bool last = !streams || s + 1 == format::kLaneStreamCount;
+    const uint64_t length = last ? payload_.size() - begin : lengths[s];
+    if (length > payload_.size() - begin) return fail("lane streams longer than the payload", pos);
+    lane_pos_[s] = begin;
+    lane_end_[s] = begin + length;
+    begin += length;
+    if (!streams) break;
+  }
   return {};
 }
 
@@ -819,17 +862,9 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
       (!grid_indices(cur, l, steps_, qa) || (second && !grid_indices(prev, l, steps_, qp)))) {
     return fail("quantized op on an off-grid value", op_offset);
   }
-  // Residuals first (one tight varint loop), then the lanes they correct.
-  int64_t r[16];
-  size_t pos = lane_pos_;
-  for (int k = 0; k < l.count; ++k) {
-    uint64_t u;
-    if (!varint::get(payload_, pos, payload_.size(), u)) return fail("truncated lanes", pos);
-    r[k] = varint::unzigzag(u);
-  }
-  lane_pos_ = pos;
-  // Structural predictions, in dependency order: row 0's element (from the rest of row 0), then
-  // row 1's two (from row 0 and row 1's third element), then row 2 (from rows 0 and 1).
+  // Which lanes are predicted from the value itself (their residuals are in the structural
+  // stream), in dependency order: row 0's element (from the rest of row 0), then row 1's two
+  // (from row 0 and row 1's third element), then row 2 (from rows 0 and 1).
   OrthoLanes lanes_of_ortho{};
   float cur_f[9];
   uint16_t structural = 0;  // bit k: lane k is not temporally predicted
@@ -839,6 +874,18 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
     for (int lane : lanes_of_ortho.lanes) structural |= uint16_t(1u << lane);
   }
   if (cross) structural |= 0x1c0;
+  // Residuals first (one tight varint loop), then the lanes they correct.
+  int64_t r[16];
+  for (int k = 0; k < l.count; ++k) {
+    const int s =
+        stream_of_[structural >> k & 1 ? int{format::kStructuralLanes} : int{l.streams[k]}];
+    uint64_t u;
+    if (!varint::get(payload_, lane_pos_[s], lane_end_[s], u)) {
+      return fail(fmt::format("truncated lane stream {}", s), lane_pos_[s]);
+    }
+    r[k] = varint::unzigzag(u);
+  }
+  const size_t pos = lane_pos_[stream_of_[format::kStructuralLanes]];  // for error offsets
   // The orthonormal predictions of lanes whose inputs (dst) are decoded by now.
   const auto ortho_row0 = [&] {
     float nw[9];
@@ -977,8 +1024,9 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
   uint64_t u;
   if (!get_meta(u)) return fail("truncated tick", meta_pos_);
   const int64_t tick = prev_tick_ + varint::unzigzag(u);
-  if (!varint::get(payload_, lane_pos_, payload_.size(), u)) {
-    return fail("truncated time", lane_pos_);
+  const int time_stream = stream_of_[format::kGeneralLanes];
+  if (!varint::get(payload_, lane_pos_[time_stream], lane_end_[time_stream], u)) {
+    return fail("truncated time", lane_pos_[time_stream]);
   }
   const uint64_t time_bits = predict_time(decoded_, prev_time_bits_, prev_prev_time_bits_) +
                              static_cast<uint64_t>(varint::unzigzag(u));
@@ -1052,8 +1100,14 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
   prev_time_bits_ = time_bits;
   ++decoded_;
   if (options_.is_keyframe(index)) history_.clear();
-  if (done() && (meta_pos_ != meta_end_ || lane_pos_ != payload_.size())) {
-    return fail("trailing bytes after the last frame", meta_pos_);
+  if (done()) {
+    if (meta_pos_ != meta_end_) return fail("trailing bytes after the last frame", meta_pos_);
+    for (int s = 0; s < format::kLaneStreamCount; ++s) {
+      if (lane_pos_[s] != lane_end_[s]) {
+        return fail(fmt::format("trailing bytes in lane stream {} after the last frame", s),
+                    lane_pos_[s]);
+      }
+    }
   }
   return {};
 }
@@ -1061,14 +1115,240 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
 // ---------------------------------------------------------------------------------------------
 // Keyframes
 
-void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out) {
+namespace {
+
+constexpr uint8_t kKeyframeGridSteps = 0x01;  // keyframe flags: grid steps follow (FORMAT.md 7)
+
+// Basis shape byte of a grid value (FORMAT.md 7): the axis-aligned reference rotation whose rows
+// 0 and 1 stand in for `current` in the orthonormal predictions, and the structural flags.
+struct BasisShape {
+  int k = 0;  // row 0 of the reference: +-e_k
+  bool neg_a = false;
+  int m = 1;  // row 1 of the reference: +-e_m, m != k
+  bool neg_b = false;
+  bool ortho = false;
+  bool cross = false;
+
+  uint8_t byte() const {
+    return static_cast<uint8_t>(k | neg_a << 2 | m << 3 | neg_b << 5 | ortho << 6 | cross << 7);
+  }
+  static bool parse(uint8_t b, BasisShape& out) {
+    out.k = b & 3;
+    out.neg_a = b >> 2 & 1;
+    out.m = b >> 3 & 3;
+    out.neg_b = b >> 5 & 1;
+    out.ortho = b >> 6 & 1;
+    out.cross = b >> 7 & 1;
+    return out.k < 3 && out.m < 3 && out.m != out.k;
+  }
+  // The reference rows 0 and 1 (row 2 is never read by the predictions).
+  void reference(float (&cur)[9]) const {
+    std::fill(std::begin(cur), std::end(cur), 0.0f);
+    cur[k] = neg_a ? -1.0f : 1.0f;
+    cur[3 + m] = neg_b ? -1.0f : 1.0f;
+  }
+};
+
+// The reference of a basis: row 0's largest element, row 1's largest element off that column
+// (first on ties), with their signs.
+BasisShape shape_of(const float* rows) {
+  BasisShape s;
+  for (int j = 1; j < 3; ++j) {
+    if (std::fabs(rows[j]) > std::fabs(rows[s.k])) s.k = j;
+  }
+  s.m = s.k == 0 ? 1 : 0;
+  for (int j = 0; j < 3; ++j) {
+    if (j != s.k && std::fabs(rows[3 + j]) > std::fabs(rows[3 + s.m])) s.m = j;
+  }
+  s.neg_a = std::signbit(rows[s.k]);
+  s.neg_b = std::signbit(rows[3 + s.m]);
+  return s;
+}
+
+// A grid value's residuals: every lane's grid index, except the lanes the shape predicts.
+// `q` holds the grid indices of the value, `f` its lanes as floats.
+bool grid_residuals(const LaneLayout& l, const double* steps, const float* f, const int64_t* q,
+                    bool basis, BasisShape& shape, int64_t* r) {
+  std::copy(q, q + l.count, r);
+  if (!basis) return true;
+  const double step = steps[kBasisElement];
+  shape = shape_of(f);
+  float cur[9];
+  shape.reference(cur);
+  const OrthoLanes o = ortho_lanes(cur);
+  uint32_t predicted[3];
+  predicted[0] = predict_row0(cur, f, o);
+  predict_row1(cur, f, o, predicted + 1);
+  float crossed[3];
+  cross_rows(reinterpret_cast<const uint8_t*>(f), crossed);
+  int64_t ro[3], rc[3];
+  bool ortho_usable = true, cross_usable = true;
+  for (int k = 0; k < 3; ++k) {
+    int64_t base = 0;
+    float pf;
+    std::memcpy(&pf, &predicted[k], 4);
+    ortho_usable = ortho_usable && grid_index_of(pf, step, base);
+    ro[k] = q[o.lanes[k]] - base;
+    cross_usable = cross_usable && grid_index_of(crossed[k], step, base);
+    rc[k] = q[6 + k] - base;
+  }
+  if (ortho_usable) {
+    const int plain =
+        cost_of(&q[o.lanes[0]], 1) + cost_of(&q[o.lanes[1]], 1) + cost_of(&q[o.lanes[2]], 1);
+    if (cost_of(ro, 3) < plain) {
+      shape.ortho = true;
+      for (int k = 0; k < 3; ++k) r[o.lanes[k]] = ro[k];
+    }
+  }
+  if (cross_usable && cost_of(rc, 3) < cost_of(q + 6, 3)) {
+    shape.cross = true;
+    std::copy(rc, rc + 3, r + 6);
+  }
+  return true;
+}
+
+// Writes `value` in grid form (FORMAT.md 7) when its type is quantizable and every lane is on the
+// grid; false (nothing written) otherwise.
+bool put_grid_value(const Variant& value, const double* steps, std::vector<uint8_t>& out) {
+  const LaneLayout& l = layout_of(value.type());
+  if (!l.quantizable) return false;
+  const uint8_t* lanes = lane_bytes(value);
+  int64_t q[16], r[16];
+  if (!grid_indices(lanes, l, steps, q)) return false;
+  float f[16];
+  std::memcpy(f, lanes, 4 * size_t(l.count));
+  const bool basis = has_basis(value.type());
+  BasisShape shape;
+  grid_residuals(l, steps, f, q, basis, shape, r);
+  out.push_back(static_cast<uint8_t>(value.type()));
+  if (basis) out.push_back(shape.byte());
+  varint::put_signed_n(out, r, l.count);
+  return true;
+}
+
+// A Variant of a quantizable type (its lanes are then overwritten).
+Variant numeric_of(Type type) {
+  switch (type) {
+    case Type::VECTOR2:
+      return Vector2{};
+    case Type::VECTOR3:
+      return Vector3{};
+    case Type::TRANSFORM2D:
+      return Transform2D{};
+    case Type::QUATERNION:
+      return Quaternion{};
+    case Type::BASIS:
+      return Basis{};
+    case Type::TRANSFORM3D:
+      return Transform3D{};
+    default:
+      return Variant{};
+  }
+}
+
+// Reads a grid value at `pos` (after its property id). Errors are returned as text, the caller
+// names the place.
+std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const double* steps,
+                                Variant& out) {
+  if (pos >= in.size()) return "truncated grid value";
+  const uint8_t type_byte = in[pos++];
+  if (type_byte >= kTypeCount || !layout_of(Type(type_byte)).quantizable) {
+    return "grid value of a type without a grid";
+  }
+  const Type type = Type(type_byte);
+  const LaneLayout& l = layout_of(type);
+  const bool basis = has_basis(type);
+  BasisShape shape;
+  if (basis) {
+    if (pos >= in.size()) return "truncated basis shape";
+    if (!BasisShape::parse(in[pos++], shape)) return "bad basis shape";
+  }
+  int64_t r[16];
+  for (int k = 0; k < l.count; ++k) {
+    uint64_t u;
+    if (!varint::get(in, pos, in.size(), u)) return "truncated grid lanes";
+    r[k] = varint::unzigzag(u);
+  }
+  out = numeric_of(type);
+  uint8_t* dst = lane_bytes(out);
+  const auto put_lane = [&](int k, int64_t q) {
+    if (!(std::fabs(double(q)) < kMaxGridIndex)) return false;
+    const float f = from_grid(q, steps[l.classes[k]]);
+    std::memcpy(dst + 4 * k, &f, 4);
+    return true;
+  };
+  const double step = steps[kBasisElement];
+  const auto put_predicted = [&](int k, float prediction) {
+    int64_t base;
+    return grid_index_of(prediction, step, base) && put_lane(k, r[k] + base);
+  };
+  uint16_t structural = 0;
+  float cur[9];
+  OrthoLanes o{};
+  if (shape.ortho) {
+    shape.reference(cur);
+    o = ortho_lanes(cur);
+    for (int lane : o.lanes) structural |= uint16_t(1u << lane);
+  }
+  if (shape.cross) structural |= 0x1c0;
+  for (int k = 0; k < l.count; ++k) {
+    if (!(structural >> k & 1) && !put_lane(k, r[k])) return "grid index out of range";
+  }
+  if (shape.ortho) {
+    float nw[9], f;
+    std::memcpy(nw, dst, sizeof nw);
+    const uint32_t row0 = predict_row0(cur, nw, o);
+    std::memcpy(&f, &row0, 4);
+    if (!put_predicted(o.lanes[0], f)) return "orthonormal prediction off the grid";
+    std::memcpy(nw, dst, sizeof nw);
+    uint32_t row1[2];
+    predict_row1(cur, nw, o, row1);
+    for (int i = 0; i < 2; ++i) {
+      std::memcpy(&f, &row1[i], 4);
+      if (!put_predicted(o.lanes[1 + i], f)) return "orthonormal prediction off the grid";
+    }
+  }
+  if (shape.cross) {
+    float crossed[3];
+    cross_rows(dst, crossed);
+    for (int k = 0; k < 3; ++k) {
+      if (!put_predicted(6 + k, crossed[k])) return "cross prediction off the grid";
+    }
+  }
+  return {};
+}
+
+void put_f64(std::vector<uint8_t>& out, double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
+}
+
+bool get_f64(std::span<const uint8_t> in, size_t& pos, double& v) {
+  if (in.size() - pos < 8) return false;
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits |= uint64_t(in[pos + i]) << (8 * i);
+  std::memcpy(&v, &bits, 8);
+  pos += 8;
+  return true;
+}
+
+}  // namespace
+
+void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
+                     const QuantizeOptions& grid) {
   out.clear();
   out.push_back(format::kKeyframePayloadVersion);
   varint::put_signed(out, state.frame);
   varint::put_signed(out, state.tick);
-  uint64_t time_bits;
-  std::memcpy(&time_bits, &state.time, 8);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(time_bits >> (8 * i)));
+  put_f64(out, state.time);
+  double steps[4] = {};
+  out.push_back(grid.enabled ? kKeyframeGridSteps : 0);
+  if (grid.enabled) {
+    put_f64(out, grid.position_step);
+    put_f64(out, grid.rotation_step_degrees);
+    steps_from(grid, steps);
+  }
   std::vector<uint8_t> scratch;
   std::vector<EntityId> ids;
   ids.reserve(state.entities.size());
@@ -1085,12 +1365,15 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out) {
     out.insert(out.end(), e.class_name.begin(), e.class_name.end());
     varint::put(out, e.properties.size());
     for (const auto& [prop, value] : e.properties) {
-      varint::put(out, prop);
       // Through a small scratch buffer: the encoder's growth slack is then small, whatever the
       // size of the keyframe built so far.
       scratch.clear();
-      Status s = encode_variant(value, scratch, EncodeOptions{.full_objects = true});
-      (void)s;
+      const bool on_grid = grid.enabled && put_grid_value(value, steps, scratch);
+      if (!on_grid) {
+        Status s = encode_variant(value, scratch, EncodeOptions{.full_objects = true});
+        (void)s;  // encoding to Godot 4 never fails for values of the model
+      }
+      varint::put(out, uint64_t(prop) << 1 | uint64_t(on_grid));
       out.insert(out.end(), scratch.begin(), scratch.end());
     }
   }
@@ -1102,9 +1385,12 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     return Status::corruption("{}: keyframe: {} at payload byte {}", context, what, at);
   };
   if (payload.empty()) return fail("empty payload", 0);
-  if (payload[0] != format::kKeyframePayloadVersion) {
-    return Status::unsupported("{}: keyframe payload version {} (this reel reads {})", context,
-                               payload[0], format::kKeyframePayloadVersion);
+  const uint8_t version = payload[0];
+  if (version < format::kOldestKeyframePayloadVersion ||
+      version > format::kKeyframePayloadVersion) {
+    return Status::unsupported("{}: keyframe payload version {} (this reel reads {} to {})",
+                               context, version, format::kOldestKeyframePayloadVersion,
+                               format::kKeyframePayloadVersion);
   }
   size_t pos = 1;
   const size_t end = payload.size();
@@ -1114,11 +1400,28 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
   out.frame = varint::unzigzag(u);
   if (!varint::get(payload, pos, end, u)) return fail("truncated tick", pos);
   out.tick = varint::unzigzag(u);
-  if (end - pos < 8) return fail("truncated time", pos);
-  uint64_t time_bits = 0;
-  for (int i = 0; i < 8; ++i) time_bits |= uint64_t(payload[pos + i]) << (8 * i);
-  std::memcpy(&out.time, &time_bits, 8);
-  pos += 8;
+  if (!get_f64(payload, pos, out.time)) return fail("truncated time", pos);
+  bool has_grid = false;
+  double steps[4] = {};
+  if (version >= 2) {
+    if (pos >= end) return fail("truncated flags", pos);
+    const uint8_t flags = payload[pos];
+    if (flags & ~kKeyframeGridSteps) return fail("unknown flags", pos);
+    ++pos;
+    has_grid = flags & kKeyframeGridSteps;
+    if (has_grid) {
+      QuantizeOptions grid{.enabled = true};
+      if (!get_f64(payload, pos, grid.position_step) ||
+          !get_f64(payload, pos, grid.rotation_step_degrees)) {
+        return fail("truncated grid steps", pos);
+      }
+      if (!(grid.position_step > 0 && grid.position_step < 1e30 && grid.rotation_step_degrees > 0 &&
+            grid.rotation_step_degrees < 1e30)) {
+        return fail("bad grid steps", pos - 16);
+      }
+      steps_from(grid, steps);
+    }
+  }
   uint64_t count;
   if (!varint::get(payload, pos, end, count) || count > end - pos) {
     return fail("bad entity count", pos);
@@ -1141,12 +1444,27 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     e.properties.reserve(props);
     uint64_t last_prop = 0;
     for (uint64_t k = 0; k < props; ++k) {
-      uint64_t prop;
-      if (!varint::get(payload, pos, end, prop) || prop > UINT32_MAX ||
-          (k > 0 && prop <= last_prop)) {
-        return fail("bad property id", pos);
-      }
+      const size_t prop_at = pos;
+      uint64_t word;
+      if (!varint::get(payload, pos, end, word)) return fail("bad property id", prop_at);
+      // Version 1: the id alone; version 2: id << 1 | grid form.
+      const bool grid_form = version >= 2 && (word & 1);
+      const uint64_t prop = version >= 2 ? word >> 1 : word;
+      if (prop > UINT32_MAX || (k > 0 && prop <= last_prop))
+        return fail("bad property id", prop_at);
       last_prop = prop;
+      if (grid_form) {
+        if (!has_grid) return fail("grid value without grid steps", prop_at);
+        const size_t value_at = pos;
+        Variant value;
+        std::string_view error = get_grid_value(payload, pos, steps, value);
+        if (!error.empty()) {
+          return fail(fmt::format("bad value of entity {} property {} ({})", id, prop, error),
+                      value_at);
+        }
+        e.properties.emplace_back(static_cast<PropertyId>(prop), std::move(value));
+        continue;
+      }
       auto decoded = decode_variant(payload.subspan(pos), DecodeOptions{.allow_objects = true});
       if (!decoded.ok()) {
         return fail(fmt::format("bad value of entity {} property {} ({})", id, prop,

@@ -351,7 +351,7 @@ class Recorder::Impl {
     const bool keyframe = writer_.add_frame(std::move(f));
     if (keyframe) {
       std::vector<uint8_t> raw;
-      encode_keyframe(writer_.state(), raw);
+      encode_keyframe(writer_.state(), raw, options_.codec.lossy);
       Batch::Keyframe k{index, {}};
       seal(BlobKind::kKeyframe, raw, k.sealed);
       batch_.keyframes.push_back(std::move(k));
@@ -369,8 +369,12 @@ class Recorder::Impl {
     return false;
   }
 
-  void seal(BlobKind kind, const std::vector<uint8_t>& raw, std::vector<uint8_t>& out) {
-    Status s = codec_.seal(kind, raw, SealOptions{.zstd_level = options_.codec.zstd_level}, out);
+  // `block_ends`: a chunk's sections (ChunkPayload::section_ends), each its own zstd block.
+  void seal(BlobKind kind, const std::vector<uint8_t>& raw, std::vector<uint8_t>& out,
+            std::span<const size_t> block_ends = {}) {
+    Status s = codec_.seal(
+        kind, raw, SealOptions{.zstd_level = options_.codec.zstd_level, .block_ends = block_ends},
+        out);
     if (!s.ok()) set_error(s);
     std::lock_guard lock(mu_);
     stats_.raw_bytes += static_cast<int64_t>(raw.size());
@@ -380,7 +384,7 @@ class Recorder::Impl {
     if (writer_.frame_count() == 0) return;
     ChunkPayload payload = writer_.take_chunk();
     Batch::Chunk c;
-    seal(BlobKind::kDeltaChunk, payload.bytes, c.sealed);
+    seal(BlobKind::kDeltaChunk, payload.bytes, c.sealed, payload.section_ends);
     payload.bytes = {};
     c.meta = std::move(payload);
     batch_.chunks.push_back(std::move(c));

@@ -3,6 +3,7 @@
 #include <random>
 
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "reel/format/blob.h"
 #include "test_util.h"
@@ -104,6 +105,36 @@ TEST_CASE("blobs round-trip at 0 bytes, 1 byte and 1 MiB with every codec", "[bl
       }
     }
   }
+}
+
+TEST_CASE("block ends give one zstd frame whose sections get their own tables", "[blob]") {
+  // Two sections of very different statistics: mostly-zero varints, then bytes of 0..63.
+  std::vector<uint8_t> raw = realistic_bytes(20000, 3);
+  const size_t boundary = raw.size();
+  std::mt19937 rng(9);
+  for (int i = 0; i < 20000; ++i) raw.push_back(static_cast<uint8_t>(rng() % 64));
+  const size_t ends[] = {boundary};
+  const auto whole = seal_or_fail(BlobKind::kDeltaChunk, raw);
+  const auto split = seal_or_fail(BlobKind::kDeltaChunk, raw, SealOptions{.block_ends = ends});
+  for (const auto* sealed : {&whole, &split}) {
+    std::vector<uint8_t> out;
+    REQUIRE_OK(open_blob(*sealed, BlobKind::kDeltaChunk, out));
+    REQUIRE(out == raw);
+    // Exactly one frame: the zstd frame's content size is the raw size.
+    REQUIRE(ZSTD_getFrameContentSize(sealed->data() + kBlobHeaderSize,
+                                     sealed->size() - kBlobHeaderSize) == raw.size());
+    REQUIRE(ZSTD_findFrameCompressedSize(sealed->data() + kBlobHeaderSize,
+                                         sealed->size() - kBlobHeaderSize) ==
+            sealed->size() - kBlobHeaderSize);
+  }
+  INFO("one block set " << whole.size() << " bytes, split " << split.size());
+  REQUIRE(split.size() < whole.size());
+  // Block ends at 0, past the end, repeated or empty sections change nothing but the size.
+  const size_t odd[] = {0, 0, 7, 7, raw.size(), raw.size() + 100};
+  std::vector<uint8_t> out;
+  REQUIRE_OK(open_blob(seal_or_fail(BlobKind::kDeltaChunk, raw, SealOptions{.block_ends = odd}),
+                       BlobKind::kDeltaChunk, out));
+  REQUIRE(out == raw);
 }
 
 TEST_CASE("seal stores incompressible payloads raw unless told otherwise", "[blob]") {

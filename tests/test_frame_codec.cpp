@@ -10,6 +10,33 @@
 namespace reel {
 namespace {
 
+// Size of a chunk payload's header: version, frame count, meta length and (version 3) the
+// lengths of lane streams 0-2, all varints but the version.
+size_t header_size(const std::vector<uint8_t>& chunk) {
+  size_t pos = 1;
+  const int varints = chunk[0] >= 3 ? 5 : 2;
+  for (int i = 0; i < varints; ++i) {
+    while (chunk[pos] & 0x80) ++pos;
+    ++pos;
+  }
+  return pos;
+}
+
+// The same chunk in an older layout (1 or 2: one lane stream). Valid for chunks whose frames'
+// lanes all sit in one stream besides the time: the concatenated streams are then in the older
+// interleaved order.
+std::vector<uint8_t> as_single_stream(const std::vector<uint8_t>& v3, uint8_t version) {
+  REQUIRE(v3[0] == 3);
+  size_t pos = 1;
+  std::vector<uint8_t> out{version};
+  for (int i = 0; i < 2; ++i) {  // frame count and meta length are kept
+    do out.push_back(v3[pos]);
+    while (v3[pos++] & 0x80);
+  }
+  out.insert(out.end(), v3.begin() + long(header_size(v3)), v3.end());
+  return out;
+}
+
 Frame frame_of(FrameIndex index, int64_t tick, double time) {
   Frame f;
   f.index = index;
@@ -29,7 +56,8 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE(writer.add_frame(f0));  // frame 0 is a keyframe
   ChunkPayload c0 = writer.take_chunk();
   REQUIRE(testing::to_hex(c0.bytes) ==
-          "020119"
+          "030119"  // version 3, 1 frame, meta_len 25
+          "010000"  // lane streams 0-2: 1, 0 and 0 bytes (stream 3 is the rest: 0)
           "00"
           "012200"
           "01220000"
@@ -42,11 +70,12 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE_FALSE(writer.add_frame(f1));
   ChunkPayload c1 = writer.take_chunk();
   const std::string hex = testing::to_hex(c1.bytes);
-  REQUIRE(hex.substr(0, 6) == "020107");           // version, 1 frame, meta_len 7
-  REQUIRE(hex.substr(6, 14) == "02000122000100");  // the meta stream
+  REQUIRE(hex.substr(0, 6) == "030107");  // version, 1 frame, meta_len 7
+  REQUIRE(hex.substr(6, 6) == "090600");  // lane streams: time 9 bytes, positions 6, rotations 0
+  REQUIRE(hex.substr(12, 14) == "02000122000100");  // the meta stream
   REQUIRE(hex.substr(hex.size() - 12) ==
           "0000"
-          "80808002");  // x, y, z residuals
+          "80808002");  // position stream: x, y, z residuals
 
   // And both decode back to the same states.
   WorldState state;
@@ -120,7 +149,7 @@ TEST_CASE("chunk reader rejects damaged payloads with the frame and offset", "[c
   }
   // An unknown op is named.
   std::vector<uint8_t> bad = c.bytes;
-  const size_t op_at = 3 + 1 + 1 + 1 + 1 + 1;  // header, tick, spawns, count, entity, property
+  const size_t op_at = header_size(c.bytes) + 5;  // tick, spawns, count, entity, property
   REQUIRE(bad[op_at] == 0);
   bad[op_at] = 0x40;
   WorldState state;
@@ -152,7 +181,7 @@ TEST_CASE("keyframes round-trip and reject damage", "[codec]") {
     std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(n));
     REQUIRE_FALSE(decode_keyframe(cut, back, "k").ok());
   }
-  bytes[0] = 2;
+  bytes[0] = 3;
   REQUIRE(decode_keyframe(bytes, back, "k").code() == StatusCode::kUnsupported);
 }
 
@@ -275,10 +304,17 @@ void round_trip_bases(const CodecOptions& options, int frames, uint64_t seed) {
     const bool keyframe = writer.add_frame(f);
     truth.push_back(writer.state());
     if (keyframe || i + 1 == frames) chunks.push_back(writer.take_chunk());
+    // Every state is also a keyframe, in grid form when the session is lossy.
+    std::vector<uint8_t> kf;
+    encode_keyframe(writer.state(), kf, options.lossy);
+    WorldState back;
+    REQUIRE_STATUS_OK(decode_keyframe(kf, back, "bases keyframe"));
+    INFO("keyframe of frame " << i);
+    REQUIRE(back == writer.state());
   }
   size_t frame = 0;
   for (const ChunkPayload& c : chunks) {
-    REQUIRE(c.bytes[0] == 2);
+    REQUIRE(c.bytes[0] == 3);
     ChunkReader reader(c.bytes, c.first_frame, history, options, "bases");
     REQUIRE_STATUS_OK(reader.init());
     while (!reader.done()) {
@@ -310,6 +346,118 @@ TEST_CASE("lossy Transform3D and Basis streams of every kind round-trip", "[code
   round_trip_bases(options, 300, 4);
 }
 
+TEST_CASE("lossy keyframes store on-grid values as grid indices, a rotation in 3 lanes",
+          "[codec]") {
+  // A lossy recorder's state: jittered rotations and positions on the grid (the chunk writer
+  // quantizes what it is handed), next to values the grid cannot hold exactly.
+  CodecOptions options;
+  options.lossy.enabled = true;
+  ChunkWriter writer(options);
+  std::mt19937_64 rng(11);
+  Frame f = frame_of(0, 0, 0.0);
+  for (EntityId e = 1; e <= 100; ++e) {
+    const Basis b = next_basis(BasisKind::kJitteredRotation, int(e) * 37, rng);
+    const Vector3 origin{float(e) * 0.731f - 20.0f, 1.62f, float(e % 13) * 1.9f};
+    f.changes.push_back(PropertyChange{e, 0, Transform3D{b, origin}});
+    f.changes.push_back(PropertyChange{e, 1, Vector3{0.5f, -0.25f, float(e)}});
+  }
+  f.changes.push_back(PropertyChange{200, 1, Vector3{1e9f, 0, 0}});  // beyond 2^22 steps: exact
+  f.changes.push_back(PropertyChange{200, 2, Transform3D{}});
+  f.changes.push_back(PropertyChange{200, 3, Quaternion{0.1f, 0.2f, 0.3f, 0.9f}});
+  f.changes.push_back(PropertyChange{200, 4, Transform2D{}});
+  f.changes.push_back(PropertyChange{200, 5, StringName{"idle"}});
+  f.changes.push_back(PropertyChange{200, 6, Vector3i{1, 2, 3}});  // no grid for ints
+  REQUIRE(writer.add_frame(f));
+  const WorldState& state = writer.state();
+
+  std::vector<uint8_t> grid, plain;
+  encode_keyframe(state, grid, options.lossy);
+  encode_keyframe(state, plain);
+  REQUIRE(grid[0] == 2);
+  WorldState back;
+  REQUIRE_STATUS_OK(decode_keyframe(grid, back, "grid"));
+  REQUIRE(back == state);
+  REQUIRE_STATUS_OK(decode_keyframe(plain, back, "plain"));
+  REQUIRE(back == state);
+  // A Transform3D in Godot binary is 52 bytes; in grid form a type byte, a shape byte and 12
+  // varints, of which the 6 predicted basis lanes are tiny.
+  INFO("grid " << grid.size() << " bytes, plain " << plain.size());
+  REQUIRE(grid.size() * 100 < plain.size() * 55);
+
+  // The first entity's Transform3D: property word 0 << 1 | 1, type 18, shape with both flags.
+  const std::vector<uint8_t> head = testing::from_hex("02 00 00 0000000000000000 01");
+  REQUIRE(std::equal(head.begin(), head.end(), grid.begin()));
+  size_t pos = head.size() + 16;  // the two steps
+  REQUIRE(grid[pos] == 101);      // entity count (one byte)
+  pos += 1 + 1 + 1 + 1 + 1;       // id z(1), spawn frame z(0), class "" , 2 properties
+  REQUIRE(grid[pos] == 0x01);
+  REQUIRE(grid[pos + 1] == uint8_t(Type::TRANSFORM3D));
+  REQUIRE((grid[pos + 2] & 0xc0) == 0xc0);
+}
+
+TEST_CASE("keyframe payloads: version 1 still decodes, damage is named", "[codec]") {
+  // Version 1: no flags byte, property ids without the grid bit. Frame 3, tick 4, time 0.5,
+  // entity 7 (spawn frame 1, class "P") with property 2 = Vector3(1, 2, 3).
+  const std::vector<uint8_t> v1 = testing::from_hex(
+      "01 06 08 000000000000e03f 01 0e 02 01 50 01 02"
+      " 09000000 0000803f 00000040 00004040");
+  WorldState back;
+  REQUIRE_STATUS_OK(decode_keyframe(v1, back, "v1"));
+  REQUIRE(back.frame == 3);
+  REQUIRE(back.tick == 4);
+  REQUIRE(back.time == 0.5);
+  REQUIRE(back.entities.at(7).class_name == "P");
+  REQUIRE(back.entities.at(7).spawn_frame == 1);
+  REQUIRE(back.entities.at(7).properties.size() == 1);
+  REQUIRE(back.entities.at(7).properties[0].first == 2);
+  REQUIRE(back.entities.at(7).properties[0].second == Variant{Vector3{1, 2, 3}});
+
+  // The same state written today (version 2, lossy grid) and damaged.
+  QuantizeOptions grid{.enabled = true, .position_step = 0.5, .rotation_step_degrees = 1};
+  std::vector<uint8_t> bytes;
+  encode_keyframe(back, bytes, grid);
+  WorldState again;
+  REQUIRE_STATUS_OK(decode_keyframe(bytes, again, "v2"));
+  REQUIRE(again == back);
+  const std::vector<uint8_t> expected = testing::from_hex(
+      "02 06 08 000000000000e03f 01 000000000000e03f 000000000000f03f"
+      " 01 0e 02 01 50 01 05 09 04 08 0c");  // property word 2 << 1 | 1, Vector3, z(2, 4, 6)
+  REQUIRE(testing::to_hex(bytes) == testing::to_hex(expected));
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(n));
+    REQUIRE_FALSE(decode_keyframe(cut, again, "k").ok());
+  }
+  auto damaged = [&](size_t at, uint8_t value) {
+    std::vector<uint8_t> b = bytes;
+    b[at] = value;
+    return decode_keyframe(b, again, "session 1");
+  };
+  const size_t flags_at = 1 + 1 + 1 + 8, steps_at = flags_at + 1, type_at = steps_at + 16 + 7;
+  REQUIRE_THAT(damaged(flags_at, 0x03).message(),
+               Catch::Contains("unknown flags at payload byte 11"));
+  REQUIRE_THAT(damaged(flags_at + 8, 0xff).message(), Catch::Contains("bad grid steps"));
+  REQUIRE_THAT(damaged(type_at, uint8_t(Type::STRING)).message(),
+               Catch::Contains("grid value of a type without a grid"));
+  REQUIRE_THAT(damaged(type_at, uint8_t(Type::STRING)).message(),
+               Catch::Contains("entity 7 property 2"));
+  // The grid bit in a session without steps.
+  std::vector<uint8_t> no_steps(bytes.begin(), bytes.begin() + long(flags_at));
+  no_steps.push_back(0);
+  no_steps.insert(no_steps.end(), bytes.begin() + long(steps_at + 16), bytes.end());
+  REQUIRE_THAT(decode_keyframe(no_steps, again, "k").message(),
+               Catch::Contains("grid value without grid steps"));
+  // Every single-byte change decodes or fails cleanly (ASan/UBSan builds check "cleanly").
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::vector<uint8_t> b = bytes;
+      b[at] ^= uint8_t(1u << bit);
+      (void)decode_keyframe(b, again, "flip");
+    }
+  }
+  bytes[0] = 3;
+  REQUIRE(decode_keyframe(bytes, again, "k").code() == StatusCode::kUnsupported);
+}
+
 TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
   // One Transform3D of entity 1, property 0, changing every frame: each frame's meta is
   // z(tick delta = 1), 0 spawns, 1 change: z(entity 1), property 0, op; 0 despawns.
@@ -325,8 +473,8 @@ TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
     if (writer.add_frame(f)) chunk = writer.take_chunk();
   }
   REQUIRE(chunk.first_frame == 1);
-  REQUIRE(chunk.bytes[0] == 2);
-  size_t pos = 1 + 1 + 2;  // version, frame count 60, meta_len (two varint bytes)
+  REQUIRE(chunk.bytes[0] == 3);
+  size_t pos = header_size(chunk.bytes);
   int both = 0;
   for (int i = 1; i <= 60; ++i, pos += 7) {
     REQUIRE(testing::to_hex({chunk.bytes.begin() + long(pos),
@@ -339,7 +487,8 @@ TEST_CASE("a jittered rotation is coded with both basis flags", "[codec]") {
   REQUIRE(both >= 55);  // a rotation's 9 lanes carry 3 temporal residuals
 }
 
-TEST_CASE("version-1 chunks still decode, and the orthonormal flag is version 2 only", "[codec]") {
+TEST_CASE("version-1 and -2 chunks still decode, and the orthonormal flag is version 2 on",
+          "[codec]") {
   CodecOptions options;
   // The FORMAT.md worked example as version 1 wrote it: frame 0 (keyframe), then frame 1.
   const std::vector<uint8_t> c0 = testing::from_hex(
@@ -361,18 +510,23 @@ TEST_CASE("version-1 chunks still decode, and the orthonormal flag is version 2 
   }
   f1.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3.5}});
   writer.add_frame(f1);
-  std::vector<uint8_t> c1 = writer.take_chunk().bytes;
-  const std::vector<uint8_t>* c1p = &c1;
-  REQUIRE(c1[0] == 2);
-  c1[0] = 1;  // the same bytes under version 1 (no flag of version 2 is used)
-  WorldState state;
-  DeltaHistory history;
-  for (const std::vector<uint8_t>* c : {&c0, c1p}) {
-    ChunkReader reader(*c, c == &c0 ? 0 : 1, history, options, "v1");
-    REQUIRE_STATUS_OK(reader.init());
-    REQUIRE_STATUS_OK(reader.next(state, nullptr));
+  const std::vector<uint8_t> c1_v3 = writer.take_chunk().bytes;
+  // The same frame under versions 1 and 2 (one lane stream; no flag of version 2 is used).
+  std::vector<uint8_t> c1 = as_single_stream(c1_v3, 1);
+  REQUIRE(testing::to_hex(c1).substr(0, 20) == "01010702000122000100");
+  for (uint8_t version : {1, 2}) {
+    c1[0] = version;
+    WorldState state;
+    DeltaHistory history;
+    const std::vector<uint8_t>& older = c1;
+    for (const std::vector<uint8_t>* c : {&c0, &older}) {
+      ChunkReader reader(*c, c == &c0 ? 0 : 1, history, options, "older");
+      REQUIRE_STATUS_OK(reader.init());
+      REQUIRE_STATUS_OK(reader.next(state, nullptr));
+    }
+    REQUIRE(state == writer.state());
   }
-  REQUIRE(state == writer.state());
+  DeltaHistory history;
 
   // A version-1 Transform3D change with the cross-row flag (op 0x09, delta1): identity, then a
   // rotation about z whose row 2 is coded against cross(row 0, row 1).
@@ -448,11 +602,11 @@ TEST_CASE("version-1 chunks still decode, and the orthonormal flag is version 2 
     REQUIRE_THAT(st.message(), Catch::Contains("frame 2"));
   }
   // ... and unknown payload versions are refused.
-  c1[0] = 3;
-  ChunkReader v3(c1, 1, history, options, "v3");
-  const Status st = v3.init();
+  c1[0] = 4;
+  ChunkReader v4(c1, 1, history, options, "v4");
+  const Status st = v4.init();
   REQUIRE(st.code() == StatusCode::kUnsupported);
-  REQUIRE_THAT(st.message(), Catch::Contains("chunk payload version 3"));
+  REQUIRE_THAT(st.message(), Catch::Contains("chunk payload version 4"));
 }
 
 TEST_CASE("basis flags on other values are rejected with the offset", "[codec]") {
@@ -466,11 +620,12 @@ TEST_CASE("basis flags on other values are rejected with the offset", "[codec]")
   f1.changes.push_back(PropertyChange{17, 0, Vector3{1, 2, 3.5}});
   writer.add_frame(f1);
   const ChunkPayload c1 = writer.take_chunk();
-  const size_t op_at = 3 + 5;  // header (3 bytes), then tick, spawns, count, entity, property
+  const size_t op_at = 6 + 5;  // header (6 bytes), then tick, spawns, count, entity, property
+  REQUIRE(header_size(c1.bytes) == 6);
   REQUIRE(c1.bytes[op_at] == 0x01);
   const std::pair<uint8_t, const char*> cases[] = {
-      {0x11, "orthonormal-rows flag on a non-basis value at payload byte 8"},
-      {0x09, "cross-row flag on a non-basis value at payload byte 8"},
+      {0x11, "orthonormal-rows flag on a non-basis value at payload byte 11"},
+      {0x09, "cross-row flag on a non-basis value at payload byte 11"},
       {0x10, "unknown change op 16"},  // flags on op 0 (full) mean nothing
       {0x18, "unknown change op 24"},
       {0x21, "unknown change op 33"},

@@ -101,6 +101,10 @@ struct SealOptions {
   bool compress = true;
   // When zstd's output is not smaller than the raw bytes, store them raw (codec 0) instead.
   bool store_if_incompressible = true;
+  // Offsets in the raw bytes where zstd ends a block (ascending): sections with different
+  // statistics (a chunk's streams, FORMAT.md 6) then get their own entropy tables. The payload
+  // is still one zstd frame; only its size changes. Must outlive the call.
+  std::span<const size_t> block_ends;
 };
 
 // The parsed header of a sealed blob.

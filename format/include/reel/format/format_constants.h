@@ -41,9 +41,23 @@ inline constexpr uint8_t kOrthoRowsFlag = 0x10;
 // Keyframe/chunk payload layout versions, first byte of each payload (FORMAT.md 6 and 7).
 // Chunk payload version 2 adds kOrthoRowsFlag; readers still read version 1 (where that flag
 // is an unknown op).
-inline constexpr uint8_t kChunkPayloadVersion = 2;
+// Chunk payload version 3 splits the lane residuals into the streams below.
+inline constexpr uint8_t kChunkPayloadVersion = 3;
 inline constexpr uint8_t kOldestChunkPayloadVersion = 1;
-inline constexpr uint8_t kKeyframePayloadVersion = 1;
+// Lane streams of a chunk payload (version >= 3, FORMAT.md 6), in payload order: residuals of
+// different statistics kept apart so that zstd codes each with its own tables. Never renumber.
+enum LaneStream : uint8_t {
+  kGeneralLanes = 0,     // frame times, INT/FLOAT/RID and lanes of types without a grid class
+  kPositionLanes = 1,    // Vector2/Vector3 components, Transform2D/3D origins
+  kRotationLanes = 2,    // basis elements and Quaternion components, temporally predicted
+  kStructuralLanes = 3,  // basis lanes predicted from the value itself (flags 0x08 and 0x10)
+  kLaneStreamCount = 4,
+};
+
+// Keyframe payload version 2 adds a flags byte (grid steps) and grid-form values; readers still
+// read version 1.
+inline constexpr uint8_t kKeyframePayloadVersion = 2;
+inline constexpr uint8_t kOldestKeyframePayloadVersion = 1;
 
 // Decoder limits (hostile-input bounds; far above anything a recorder writes).
 inline constexpr uint64_t kMaxFramesPerChunk = 1u << 16;

@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "reel/format/format_constants.h"
 #include "reel/format/frame.h"
 #include "reel/format/status.h"
 
@@ -115,6 +116,9 @@ struct ChunkPayload {
   double first_time = 0, last_time = 0;
   int64_t first_tick = 0, last_tick = 0;
   std::vector<uint8_t> bytes;  // FORMAT.md 6
+  // Where each section of `bytes` ends (header and meta, then each lane stream but the last):
+  // the sealer ends a zstd block there (SealOptions::block_ends).
+  std::vector<size_t> section_ends;
 };
 
 // Writer side. Owns the authoritative world state of the recording.
@@ -149,7 +153,8 @@ class ChunkWriter {
   DeltaHistory history_;
   int frame_count_ = 0;
   ChunkPayload current_;
-  detail::ByteSink meta_, lanes_, changes_meta_;
+  detail::ByteSink meta_, changes_meta_;
+  detail::ByteSink lanes_[format::kLaneStreamCount];
   std::vector<uint8_t> scratch_;  // full values, before they join meta_
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
@@ -190,15 +195,22 @@ class ChunkReader {
   std::string context_;
   uint64_t frame_count_ = 0, decoded_ = 0;
   uint8_t op_flags_ = 0;  // the op-byte flags the payload's version allows
-  size_t meta_pos_ = 0, meta_end_ = 0, lane_pos_ = 0;
+  size_t meta_pos_ = 0, meta_end_ = 0;
+  // Read position and end of each lane stream; payloads before version 3 have one stream, which
+  // every lane stream maps to.
+  size_t lane_pos_[format::kLaneStreamCount] = {}, lane_end_[format::kLaneStreamCount] = {};
+  uint8_t stream_of_[format::kLaneStreamCount] = {0, 1, 2, 3};
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
 
 uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev);
 
-// Keyframe payloads: the full world state after a frame (FORMAT.md 7).
-void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out);
+// Keyframe payloads: the full world state after a frame (FORMAT.md 7). With `grid` enabled (a
+// lossy session's steps), values whose every lane is on that grid are stored as grid indices, a
+// rotation as its 3 degrees of freedom plus small residuals; other values stay Godot binary.
+void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
+                     const QuantizeOptions& grid = {});
 [[nodiscard]] Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
                                      std::string_view context);
 
