@@ -106,8 +106,19 @@ void Cursor::reset_log(FrameIndex base) {
 }
 
 Status Cursor::seek(FrameIndex frame) {
+  if (valid_ && frame >= base_ && frame == segment_end()) {
+    // The next keyframe's frame is reached by decoding on (its chunk ends there, and
+    // decode_forward starts the next segment) rather than by loading the keyframe: playing
+    // forward then never copies a whole world state.
+    if (move_within_segment(frame).ok()) return {};
+    // A frame before it did not decode (a damaged chunk): load the keyframe instead.
+  }
   const bool in_segment = valid_ && frame >= base_ && frame < segment_end();
   if (!in_segment) REEL_RETURN_IF_ERROR(reload(frame));
+  return move_within_segment(frame);
+}
+
+Status Cursor::move_within_segment(FrameIndex frame) {
   while (state_.frame > frame) undo_one();
   while (state_.frame < frame && state_.frame < frontier()) redo_one();
   while (state_.frame < frame) REEL_RETURN_IF_ERROR(decode_forward());

@@ -80,6 +80,8 @@ class Cursor {
 
  private:
   [[nodiscard]] Status reload(FrameIndex frame);
+  // Undoes, redoes or decodes to `frame`, which is in the segment or its end (a keyframe).
+  [[nodiscard]] Status move_within_segment(FrameIndex frame);
   void undo_one();
   void redo_one();
   FrameIndex frontier() const { return base_ + static_cast<FrameIndex>(log_len_); }

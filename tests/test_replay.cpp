@@ -295,6 +295,8 @@ TEST_CASE("step_forward plays from frame 0 to the end", "[replay]") {
   for (FrameIndex f = 1; f < 120; ++f) require_state(replay->step_forward(), r.states[f]);
   REQUIRE(replay->step_forward().status().code() == StatusCode::kOutOfRange);
   REQUIRE(replay->current()->frame == 119);
+  // Keyframe frames on the way were decoded on to, not loaded: only frame 0's was read.
+  REQUIRE(replay->cache_stats().keyframe_loads == 1);
 }
 
 TEST_CASE("for_each_frame yields each frame's content and state without moving the cursor",
@@ -477,6 +479,10 @@ TEST_CASE("a damaged chunk fails only the frames that need it, naming its range"
   // Stepping back into the damage fails; the cursor can be moved on afterwards.
   require_state(replay->seek(35), r.states[35]);
   REQUIRE(replay->step_back().status().code() == StatusCode::kCorruption);
+  require_state(replay->seek(29), r.states[29]);
+  // From frame 29 the next keyframe (35) is first tried by decoding on, through the damage: that
+  // fails, and the keyframe is loaded instead.
+  require_state(replay->seek(35), r.states[35]);
   require_state(replay->seek(29), r.states[29]);
   REQUIRE(replay->for_each_frame(25, 40, [](const Frame&, const WorldState&) { return Status{}; })
               .code() == StatusCode::kCorruption);

@@ -46,7 +46,16 @@ struct BenchRecordOptions {
   bool in_process = false;  // debugging: no fork (peak RSS is then cumulative)
 };
 
-enum class Config { kGeneratorOnly, kReelLossless, kReelLossy, kRosbagStyle, kFullState };
+// kCopyFloor: the game thread's floor, each frame's changes copied into one reused Frame (no
+// recorder, no other thread), paced like the others: what this machine adds to any game thread.
+enum class Config {
+  kGeneratorOnly,
+  kCopyFloor,
+  kReelLossless,
+  kReelLossy,
+  kRosbagStyle,
+  kFullState
+};
 constexpr Config kRecordingConfigs[] = {Config::kReelLossless, Config::kReelLossy,
                                         Config::kRosbagStyle, Config::kFullState};
 
@@ -54,6 +63,8 @@ const char* config_name(Config config) {
   switch (config) {
     case Config::kGeneratorOnly:
       return "generator only";
+    case Config::kCopyFloor:
+      return "copy floor";
     case Config::kReelLossless:
       return "reel lossless";
     case Config::kReelLossy:
@@ -69,6 +80,8 @@ const char* config_key(Config config) {
   switch (config) {
     case Config::kGeneratorOnly:
       return "generator";
+    case Config::kCopyFloor:
+      return "copy_floor";
     case Config::kReelLossless:
       return "reel_lossless";
     case Config::kReelLossy:
@@ -178,6 +191,29 @@ Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, C
   return writer->close();
 }
 
+// The floor under any recorder's game-thread figures: the same values copied into one Frame that
+// stays hot in this thread's cache.
+Status copy_only(const BenchRecordOptions& options, int64_t frames, std::vector<float>& game_us,
+                 std::vector<float>& burst_us) {
+  Frame copy;
+  size_t changes = 0;
+  REEL_RETURN_IF_ERROR(drive(
+      options, frames,
+      [&](const Frame& frame) {
+        copy.clear();
+        for (const PropertyChange& c : frame.changes) {
+          PropertyChange& to = copy.changes.emplace_back();
+          to.entity = c.entity;
+          to.property = c.property;
+          to.value = c.value;
+        }
+        changes += copy.changes.size();
+        return Status::ok_status();
+      },
+      game_us, burst_us));
+  return changes > 0 ? Status::ok_status() : Status::internal("the generator produced nothing");
+}
+
 Status generate_only(const BenchRecordOptions& options, int64_t frames) {
   samples::CrowdGenerator crowd(options.crowd);
   Frame frame;
@@ -201,6 +237,9 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
     case Config::kGeneratorOnly:
       status = generate_only(options, frames);
       break;
+    case Config::kCopyFloor:
+      status = copy_only(options, frames, game_us, burst_us);
+      break;
     case Config::kReelLossless:
       status = record_with_reel(options, frames, false, path, game_us, burst_us);
       break;
@@ -219,7 +258,7 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
     std::snprintf(figures.error, sizeof figures.error, "%s", status.to_string().c_str());
   }
   figures.frames = frames;
-  figures.bytes = config == Config::kGeneratorOnly ? 0 : bench::database_bytes(path);
+  figures.bytes = path.empty() ? 0 : bench::database_bytes(path);
   figures.paced_frames = static_cast<int64_t>(game_us.size());
   figures.game_p50_us = percentile(game_us, 0.50);
   figures.game_p99_us = percentile(game_us, 0.99);
@@ -286,6 +325,7 @@ struct Report {
   double session_seconds = 0;
   double tick_rate = 60;
   double generator_us = 0;
+  Figures floor;  // Config::kCopyFloor
   std::vector<Row> rows;
 
   const Figures& of(Config config) const {
@@ -346,6 +386,12 @@ void print_table(const Report& r) {
       "reel bench record: crowd sample, {} frames ({:.0f} s of session at {} Hz); "
       "generator {:.2f} us CPU/frame (excluded from CPU and game-thread figures)\n\n",
       r.frames, r.session_seconds, r.tick_rate, r.generator_us);
+  if (r.floor.paced_frames > 0) {
+    fmt::print(
+        "game-thread floor on this machine (the same values copied into one reused frame, no "
+        "recorder): paced p50 {:.1f} us, p99 {:.1f} us; burst p99 {:.1f} us\n\n",
+        r.floor.game_p50_us, r.floor.game_p99_us, r.floor.burst_p99_us);
+  }
   fmt::print("{:<22} {:>11} {:>8} {:>8} {:>10} {:>10} {:>9} {:>9} {:>10} {:>9}\n", "configuration",
              "bytes/frame", "vs (a)", "vs (b)", "CPU us/fr", "x realtime", "game p50", "game p99",
              "burst p99", "peak RSS");
@@ -372,8 +418,10 @@ void print_table(const Report& r) {
 void print_json(const Report& r) {
   fmt::print(
       "{{\"frames\": {}, \"session_seconds\": {}, \"generator_us_per_frame\": {:.3f}, "
-      "\"configurations\": [",
-      r.frames, r.session_seconds, r.generator_us);
+      "\"game_floor_p50_us\": {:.2f}, \"game_floor_p99_us\": {:.2f}, "
+      "\"game_floor_burst_p99_us\": {:.2f}, \"configurations\": [",
+      r.frames, r.session_seconds, r.generator_us, r.floor.game_p50_us, r.floor.game_p99_us,
+      r.floor.burst_p99_us);
   for (size_t i = 0; i < r.rows.size(); ++i) {
     const Row& row = r.rows[i];
     const Figures& f = row.figures;
@@ -418,6 +466,8 @@ void run_bench_record(const BenchRecordOptions& options) {
   report.tick_rate = options.crowd.tick_rate;
   const Figures generator = run_in_child(options, frames, Config::kGeneratorOnly, "");
   report.generator_us = generator.cpu_seconds * 1e6 / static_cast<double>(frames);
+  if (!options.json) fmt::print(stderr, "measuring the game-thread floor ...\n");
+  report.floor = run_in_child(options, frames, Config::kCopyFloor, "");
   for (Config config : kRecordingConfigs) {
     const std::string path = (dir / fmt::format("{}.db", config_key(config))).string();
     fs::remove(path, ec);
@@ -428,6 +478,9 @@ void run_bench_record(const BenchRecordOptions& options) {
     report.rows.push_back(row);
   }
   if (own_dir) fs::remove_all(dir, ec);
+  if (!report.floor.ok) {
+    throw CliError(kExitInternal, fmt::format("copy floor: {}", report.floor.error));
+  }
   for (const Row& row : report.rows) {
     if (!row.figures.ok) {
       throw CliError(kExitInternal,
