@@ -1318,6 +1318,12 @@ std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const 
   return {};
 }
 
+// The ids a keyframe decode has seen (per thread: decode_keyframe is a free function).
+std::vector<EntityId>& decoded_ids_scratch() {
+  thread_local std::vector<EntityId> ids;
+  return ids;
+}
+
 void put_f64(std::vector<uint8_t>& out, double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, 8);
@@ -1395,7 +1401,8 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
   size_t pos = 1;
   const size_t end = payload.size();
   uint64_t u;
-  out = WorldState{};
+  // `out` is decoded over in place: entities and property vectors it already holds are reused
+  // (a replayer decodes keyframes into the state it had, allocating little).
   if (!varint::get(payload, pos, end, u)) return fail("truncated frame", pos);
   out.frame = varint::unzigzag(u);
   if (!varint::get(payload, pos, end, u)) return fail("truncated tick", pos);
@@ -1427,12 +1434,17 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     return fail("bad entity count", pos);
   }
   out.entities.reserve(count);
+  std::vector<EntityId>& ids = decoded_ids_scratch();
+  ids.clear();
   EntityId id = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t len, props;
+    const size_t id_at = pos;
     if (!varint::get(payload, pos, end, u)) return fail("truncated entity id", pos);
     id += varint::unzigzag(u);
-    EntityState e;
+    if (i > 0 && id <= ids.back()) return fail("entity ids not ascending", id_at);
+    ids.push_back(id);
+    EntityState& e = out.entities[id];
     if (!varint::get(payload, pos, end, u)) return fail("truncated spawn frame", pos);
     e.spawn_frame = varint::unzigzag(u);
     if (!varint::get(payload, pos, end, len) || len > end - pos) return fail("bad class name", pos);
@@ -1441,7 +1453,7 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     if (!varint::get(payload, pos, end, props) || props > end - pos) {
       return fail("bad property count", pos);
     }
-    e.properties.reserve(props);
+    e.properties.resize(props);
     uint64_t last_prop = 0;
     for (uint64_t k = 0; k < props; ++k) {
       const size_t prop_at = pos;
@@ -1456,13 +1468,12 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
       if (grid_form) {
         if (!has_grid) return fail("grid value without grid steps", prop_at);
         const size_t value_at = pos;
-        Variant value;
-        std::string_view error = get_grid_value(payload, pos, steps, value);
+        e.properties[k].first = static_cast<PropertyId>(prop);
+        std::string_view error = get_grid_value(payload, pos, steps, e.properties[k].second);
         if (!error.empty()) {
           return fail(fmt::format("bad value of entity {} property {} ({})", id, prop, error),
                       value_at);
         }
-        e.properties.emplace_back(static_cast<PropertyId>(prop), std::move(value));
         continue;
       }
       auto decoded = decode_variant(payload.subspan(pos), DecodeOptions{.allow_objects = true});
@@ -1472,9 +1483,14 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
                     pos);
       }
       pos += decoded->bytes_read;
-      e.properties.emplace_back(static_cast<PropertyId>(prop), std::move(decoded->value));
+      e.properties[k] = {static_cast<PropertyId>(prop), std::move(decoded->value)};
     }
-    if (!out.entities.emplace(id, std::move(e)).second) return fail("duplicate entity", pos);
+  }
+  // Entities of the state decoded over that the keyframe does not hold.
+  if (out.entities.size() != ids.size()) {
+    std::erase_if(out.entities, [&](const auto& entry) {
+      return !std::binary_search(ids.begin(), ids.end(), entry.first);
+    });
   }
   if (pos != end) return fail("trailing bytes", pos);
   return {};

@@ -26,15 +26,13 @@ Result<FrameIndex> Walker::restart(FrameIndex frame) {
   for (;;) {
     REEL_ASSIGN_OR_RETURN(k, source_.keyframe_at_or_before(k));
     if (k < 0) break;
-    auto keyframe = source_.keyframe(k);
+    const Status keyframe = source_.keyframe(k, state_);  // decoded over the state we had
     if (keyframe.ok()) {
-      state_ = **keyframe;
       valid_ = true;
       return k;
     }
-    if (keyframe.status().code() != StatusCode::kCorruption &&
-        keyframe.status().code() != StatusCode::kUnsupported) {
-      return keyframe.status();
+    if (keyframe.code() != StatusCode::kCorruption && keyframe.code() != StatusCode::kUnsupported) {
+      return keyframe;
     }
     --k;  // damaged (already reported): start from an earlier one
   }

@@ -1,7 +1,5 @@
 #include "source.h"
 
-#include <type_traits>
-
 namespace reel::replay {
 namespace {
 
@@ -11,71 +9,7 @@ constexpr uint8_t kKeyframeKey = static_cast<uint8_t>(BlobKind::kKeyframe);
 constexpr size_t kEntryOverhead = 128;
 constexpr size_t kMaxSparePayloads = 8;
 
-size_t string_bytes(const std::string& s) {
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
-
 }  // namespace
-
-size_t estimate_bytes(const Variant& value) {
-  size_t heap = std::visit(
-      [](const auto& x) -> size_t {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return string_bytes(x);
-        } else if constexpr (std::is_same_v<T, StringName>) {
-          return string_bytes(x.name);
-        } else if constexpr (std::is_same_v<T, Signal>) {
-          return string_bytes(x.name);
-        } else if constexpr (std::is_same_v<T, NodePath>) {
-          size_t n = (x.names.capacity() + x.subnames.capacity()) * sizeof(std::string);
-          for (const auto& s : x.names) n += string_bytes(s);
-          for (const auto& s : x.subnames) n += string_bytes(s);
-          return n;
-        } else if constexpr (std::is_same_v<T, Array>) {
-          size_t n = x.items.capacity() * sizeof(Variant);
-          for (const auto& v : x.items) n += estimate_bytes(v) - sizeof(Variant);
-          return n;
-        } else if constexpr (std::is_same_v<T, Dictionary>) {
-          size_t n = 0;
-          for (const auto& v : x.keys()) n += estimate_bytes(v);
-          for (const auto& v : x.values()) n += estimate_bytes(v);
-          return n + x.size() * 16;  // lazy hash index
-        } else if constexpr (std::is_same_v<T, Object>) {
-          if (!x.full) return 0;
-          size_t n = sizeof(FullObject) + string_bytes(x.full->class_name);
-          for (const auto& s : x.full->property_names) n += sizeof(std::string) + string_bytes(s);
-          for (const auto& v : x.full->property_values) n += estimate_bytes(v);
-          return n;
-        } else if constexpr (std::is_same_v<T, PackedStringArray>) {
-          size_t n = x.capacity() * sizeof(std::string);
-          for (const auto& s : x) n += string_bytes(s);
-          return n;
-        } else if constexpr (requires { x.capacity(); }) {
-          return x.capacity() * sizeof(typename T::value_type);
-        } else {
-          return 0;
-        }
-      },
-      value.storage());
-  return sizeof(Variant) + heap;
-}
-
-size_t estimate_bytes(const EntityState& entity) {
-  size_t n = sizeof(EntityState) + string_bytes(entity.class_name) +
-             (entity.properties.capacity() - entity.properties.size()) *
-                 sizeof(std::pair<PropertyId, Variant>);
-  for (const auto& [id, value] : entity.properties) n += sizeof(id) + estimate_bytes(value);
-  return n;
-}
-
-size_t estimate_bytes(const WorldState& state) {
-  // unordered_map node: next pointer, key, value, cached hash; plus one bucket pointer.
-  size_t n = sizeof(WorldState) + state.entities.bucket_count() * sizeof(void*);
-  for (const auto& [id, e] : state.entities)
-    n += 2 * sizeof(void*) + sizeof(id) + estimate_bytes(e);
-  return n;
-}
 
 Source::Source(Store& store, int64_t session_id, const CodecOptions& codec, size_t budget_bytes,
                std::function<void(const Status&)> on_problem)
@@ -103,33 +37,47 @@ Result<FrameIndex> Source::keyframe_at_or_before(FrameIndex frame) {
   return found;
 }
 
-Result<std::shared_ptr<const WorldState>> Source::keyframe(FrameIndex frame) {
+Status Source::keyframe(FrameIndex frame, WorldState& out) {
   const Key key{kKeyframeKey, frame};
-  if (auto hit = lookup(key)) return std::static_pointer_cast<const WorldState>(hit);
   const std::string context = fmt::format("session {}: keyframe frame {}", session_id_, frame);
-  REEL_ASSIGN_OR_RETURN(Statement * st,
-                        store_.prepare("SELECT data FROM keyframes WHERE session_id = ? AND "
-                                       "frame = ?"));
-  REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
-  REEL_RETURN_IF_ERROR(st->bind(2, frame));
+  std::shared_ptr<const RawBytes> payload = std::static_pointer_cast<const RawBytes>(lookup(key));
+  if (!payload) {
+    REEL_ASSIGN_OR_RETURN(Statement * st,
+                          store_.prepare("SELECT data FROM keyframes WHERE session_id = ? AND "
+                                         "frame = ?"));
+    REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+    REEL_RETURN_IF_ERROR(st->bind(2, frame));
+    REEL_ASSIGN_OR_RETURN(payload, load_payload(st, key, context));
+    ++stats_.keyframe_loads;
+  }
+  Status decoded = decode_keyframe(*payload, out, fmt::format("session {}", session_id_));
+  if (!decoded.ok()) return damaged(key, decoded);
+  if (out.frame != frame) {
+    return damaged(key, Status::corruption("{}: payload holds frame {}", context, out.frame));
+  }
+  return {};
+}
+
+Result<std::shared_ptr<const RawBytes>> Source::load_payload(Statement* st, const Key& key,
+                                                             const std::string& context) {
   auto row = st->step();
   if (!row.ok() || !*row) {
     st->reset();
     if (!row.ok()) return row.status().with_context(context);
-    return Status::not_found("{}: no such keyframe", context);
+    return Status::not_found("{}: no such row", context);
   }
-  auto opened = blob_codec_.open(st->column_blob(0), BlobKind::kKeyframe, raw_);
+  std::shared_ptr<RawBytes> payload;
+  if (spare_payloads_.empty()) {
+    payload = std::make_shared<RawBytes>();
+  } else {
+    payload = std::move(spare_payloads_.back());
+    spare_payloads_.pop_back();
+  }
+  auto opened = blob_codec_.open(st->column_blob(0), BlobKind(key.kind), *payload);
   st->reset();
   if (!opened.ok()) return damaged(key, opened.status().with_context(context));
-  auto state = std::make_shared<WorldState>();
-  Status decoded = decode_keyframe(raw_, *state, fmt::format("session {}", session_id_));
-  if (!decoded.ok()) return damaged(key, decoded);
-  if (state->frame != frame) {
-    return damaged(key, Status::corruption("{}: payload holds frame {}", context, state->frame));
-  }
-  ++stats_.keyframe_loads;
-  insert(key, state, estimate_bytes(*state));
-  return std::shared_ptr<const WorldState>(std::move(state));
+  insert(key, payload, payload->capacity());
+  return std::shared_ptr<const RawBytes>(std::move(payload));
 }
 
 Result<ChunkInfo> Source::chunk_info(FrameIndex frame) {
@@ -163,24 +111,9 @@ Result<ChunkData> Source::chunk(FrameIndex frame) {
   REEL_ASSIGN_OR_RETURN(Statement * st,
                         store_.prepare("SELECT data FROM chunks WHERE chunk_id = ?"));
   REEL_RETURN_IF_ERROR(st->bind(1, info.chunk_id));
-  auto row = st->step();
-  if (!row.ok() || !*row) {
-    st->reset();
-    if (!row.ok()) return row.status().with_context(chunk_context(info));
-    return Status::not_found("{}: row vanished", chunk_context(info));
-  }
-  std::shared_ptr<RawBytes> payload;
-  if (spare_payloads_.empty()) {
-    payload = std::make_shared<RawBytes>();
-  } else {
-    payload = std::move(spare_payloads_.back());
-    spare_payloads_.pop_back();
-  }
-  auto opened = blob_codec_.open(st->column_blob(0), BlobKind::kDeltaChunk, *payload);
-  st->reset();
-  if (!opened.ok()) return damaged(key, opened.status().with_context(chunk_context(info)));
+  REEL_ASSIGN_OR_RETURN(std::shared_ptr<const RawBytes> payload,
+                        load_payload(st, key, chunk_context(info)));
   ++stats_.chunk_loads;
-  insert(key, payload, payload->capacity());
   return ChunkData{info, std::move(payload)};
 }
 
@@ -208,8 +141,7 @@ void Source::insert(const Key& key, std::shared_ptr<const void> value, size_t by
   while (bytes_in_use_ + bytes > budget_ && !lru_.empty()) {
     Entry& victim = lru_.back();
     bytes_in_use_ -= victim.bytes;
-    if (victim.key.kind == kChunkKey && victim.value.use_count() == 1 &&
-        spare_payloads_.size() < kMaxSparePayloads) {
+    if (victim.value.use_count() == 1 && spare_payloads_.size() < kMaxSparePayloads) {
       spare_payloads_.push_back(std::const_pointer_cast<RawBytes>(
           std::static_pointer_cast<const RawBytes>(std::move(victim.value))));
     }

@@ -39,11 +39,6 @@ struct ChunkData {
   std::shared_ptr<const RawBytes> payload;
 };
 
-// Approximate heap + inline bytes of a state, for cache accounting.
-size_t estimate_bytes(const Variant& value);
-size_t estimate_bytes(const EntityState& entity);
-size_t estimate_bytes(const WorldState& state);
-
 class Source {
  public:
   Source(Store& store, int64_t session_id, const CodecOptions& codec, size_t budget_bytes,
@@ -54,8 +49,10 @@ class Source {
 
   // The frame of the nearest keyframe row at or before `frame`, or -1 when there is none.
   Result<FrameIndex> keyframe_at_or_before(FrameIndex frame);
-  // The decoded state of the keyframe at `frame`. kCorruption (reported once) when damaged.
-  Result<std::shared_ptr<const WorldState>> keyframe(FrameIndex frame);
+  // Decodes the keyframe at `frame` over `out` (reusing its allocations). The cache holds
+  // keyframes as verified, decompressed payloads: a hit costs a decode, an eviction a buffer.
+  // kCorruption (reported once) when damaged; `out` is then a partial state.
+  Status keyframe(FrameIndex frame, WorldState& out);
   // The chunk holding `frame` (metadata only). kNotFound when no committed chunk holds it.
   Result<ChunkInfo> chunk_info(FrameIndex frame);
   // The chunk holding `frame`, payload verified and decompressed. kCorruption names the chunk.
@@ -94,10 +91,13 @@ class Source {
   size_t budget_;
   std::function<void(const Status&)> on_problem_;
   BlobCodec blob_codec_;
-  std::vector<uint8_t> raw_;  // scratch for keyframe payloads
-  // Chunk payload buffers evicted from the cache and no longer shared, kept for reuse: their
-  // pages stay mapped, so loading a chunk costs no page faults.
+  // Payload buffers (chunks and keyframes) evicted from the cache and no longer shared, kept for
+  // reuse: their pages stay mapped, so loading a blob costs no page faults.
   std::vector<std::shared_ptr<RawBytes>> spare_payloads_;
+  // Steps `st` (bound, selecting the blob `key`) and returns the blob's verified, decompressed
+  // payload, cached. kNotFound when there is no row; kCorruption (reported once) when damaged.
+  Result<std::shared_ptr<const RawBytes>> load_payload(Statement* st, const Key& key,
+                                                       const std::string& context);
 
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;

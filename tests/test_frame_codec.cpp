@@ -395,6 +395,41 @@ TEST_CASE("lossy keyframes store on-grid values as grid indices, a rotation in 3
   REQUIRE((grid[pos + 2] & 0xc0) == 0xc0);
 }
 
+TEST_CASE("a keyframe decoded over another state replaces it exactly", "[codec]") {
+  WorldState a, b;
+  a.frame = 30;
+  a.entities[1].class_name = "Player";
+  a.entities[1].slot(0) = Vector3{1, 2, 3};
+  a.entities[1].slot(4) = StringName{"walk"};
+  a.entities[2].slot(0) = Transform3D{};
+  a.entities[9].slot(1) = Dictionary{};
+  b.frame = 60;
+  b.tick = 61;
+  b.time = 1.0;
+  b.entities[1].class_name = "Player";
+  b.entities[1].spawn_frame = 40;
+  b.entities[1].slot(0) = Vector3{4, 5, 6};    // entity 1 keeps living, one property less
+  b.entities[3].slot(2) = std::string("new");  // entity 3 is new; 2 and 9 are gone
+  for (const QuantizeOptions& grid : {QuantizeOptions{}, QuantizeOptions{.enabled = true}}) {
+    std::vector<uint8_t> bytes_a, bytes_b;
+    encode_keyframe(a, bytes_a, grid);
+    encode_keyframe(b, bytes_b, grid);
+    WorldState state;
+    REQUIRE_STATUS_OK(decode_keyframe(bytes_a, state, "a"));
+    REQUIRE(state == a);
+    REQUIRE_STATUS_OK(decode_keyframe(bytes_b, state, "b"));
+    REQUIRE(state == b);
+    REQUIRE_STATUS_OK(decode_keyframe(bytes_a, state, "a again"));
+    REQUIRE(state == a);
+  }
+  // Entity ids must ascend (so an id cannot appear twice).
+  const std::vector<uint8_t> twice =
+      testing::from_hex("02 00 00 0000000000000000 00 02 02 00 00 00 00 00 00 00");
+  WorldState state;
+  REQUIRE_THAT(decode_keyframe(twice, state, "k").message(),
+               Catch::Contains("entity ids not ascending at payload byte 17"));
+}
+
 TEST_CASE("keyframe payloads: version 1 still decodes, damage is named", "[codec]") {
   // Version 1: no flags byte, property ids without the grid bit. Frame 3, tick 4, time 0.5,
   // entity 7 (spawn frame 1, class "P") with property 2 = Vector3(1, 2, 3).

@@ -211,6 +211,8 @@ uint64_t predict_time(uint64_t n, uint64_t prev, uint64_t prev_prev);
 // rotation as its 3 degrees of freedom plus small residuals; other values stay Godot binary.
 void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
                      const QuantizeOptions& grid = {});
+// Decodes over `out` in place, reusing the entities and property vectors it holds (decoding into
+// the previous state of a replay allocates little). On error `out` holds a partial state.
 [[nodiscard]] Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
                                      std::string_view context);
 
