@@ -538,7 +538,7 @@ bool ChunkWriter::add_frame(Frame& frame) {
   current_.last_tick = frame.tick;
   current_.last_time = frame.time;
 
-  put_signed(meta_, frame.tick - prev_tick_);
+  put_signed(meta_, varint::wrapping_sub(frame.tick, prev_tick_));
   prev_tick_ = frame.tick;
   uint64_t time_bits;
   std::memcpy(&time_bits, &frame.time, 8);
@@ -552,7 +552,7 @@ bool ChunkWriter::add_frame(Frame& frame) {
   put(meta_, frame.spawns.size());
   EntityId prev_entity = 0;
   for (const Spawn& s : frame.spawns) {
-    put_signed(meta_, s.entity - prev_entity);
+    put_signed(meta_, varint::wrapping_sub(s.entity, prev_entity));
     prev_entity = s.entity;
     put(meta_, s.class_name.size());
     meta_.append(reinterpret_cast<const uint8_t*>(s.class_name.data()), s.class_name.size());
@@ -572,7 +572,7 @@ bool ChunkWriter::add_frame(Frame& frame) {
   put(meta_, frame.despawns.size());
   prev_entity = 0;
   for (EntityId id : frame.despawns) {
-    put_signed(meta_, id - prev_entity);
+    put_signed(meta_, varint::wrapping_sub(id, prev_entity));
     prev_entity = id;
     auto it = state_.entities.find(id);
     if (it != state_.entities.end()) {
@@ -616,7 +616,7 @@ void ChunkWriter::encode_changes(Frame& frame) {
       if (cur && same_value(*cur, c.value)) continue;
     }
     ++kept;
-    put_signed(changes_meta_, c.entity - prev_entity);
+    put_signed(changes_meta_, varint::wrapping_sub(c.entity, prev_entity));
     prev_entity = c.entity;
     put(changes_meta_, c.property);
     encode_change(entities.at(c.entity), c);
@@ -901,7 +901,7 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
     const double step = steps_[kBasisElement];
     // Lane k = grid index `base` + its residual.
     const auto put_grid = [&](int k, int64_t base) {
-      const int64_t q = r[k] + base;
+      const int64_t q = varint::wrapping_add(r[k], base);
       if (!(std::fabs(double(q)) < kMaxGridIndex)) return false;
       const float f = from_grid(q, steps_[l.classes[k]]);
       std::memcpy(dst + 4 * k, &f, 4);
@@ -936,7 +936,7 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
         if (!grid_index_of(crossed[k - 6], steps_[kBasisElement], base)) {
           return fail("cross prediction off the grid", pos);
         }
-        const int64_t q = r[k] + base;
+        const int64_t q = varint::wrapping_add(r[k], base);
         if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", pos);
         const float f = from_grid(q, steps_[kBasisElement]);
         std::memcpy(dst + 4 * k, &f, 4);
@@ -1023,7 +1023,7 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
   auto get_meta = [&](uint64_t& v) { return varint::get(payload_, meta_pos_, meta_end_, v); };
   uint64_t u;
   if (!get_meta(u)) return fail("truncated tick", meta_pos_);
-  const int64_t tick = prev_tick_ + varint::unzigzag(u);
+  const int64_t tick = varint::wrapping_add(prev_tick_, varint::unzigzag(u));
   const int time_stream = stream_of_[format::kGeneralLanes];
   if (!varint::get(payload_, lane_pos_[time_stream], lane_end_[time_stream], u)) {
     return fail("truncated time", lane_pos_[time_stream]);
@@ -1045,7 +1045,7 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t len;
     if (!get_meta(u)) return fail("truncated spawn", meta_pos_);
-    entity += varint::unzigzag(u);
+    entity = varint::wrapping_add(entity, varint::unzigzag(u));
     if (!get_meta(len) || len > format::kMaxClassNameBytes || len > meta_end_ - meta_pos_) {
       return fail("bad spawn class name", meta_pos_);
     }
@@ -1066,14 +1066,18 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
     e.class_name = std::move(class_name);
   }
 
-  if (!get_meta(n) || n > format::kMaxItemsPerFrame) return fail("bad change count", meta_pos_);
+  // A change takes at least 3 bytes of meta (entity, property, op): a count beyond that is
+  // damage, and must not size an allocation.
+  if (!get_meta(n) || n > format::kMaxItemsPerFrame || n > (meta_end_ - meta_pos_) / 3) {
+    return fail("bad change count", meta_pos_);
+  }
   if (out) out->changes.reserve(n);
   entity = 0;
   EntityCursor entities(state, index, undo);
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t prop;
     if (!get_meta(u)) return fail("truncated change entity", meta_pos_);
-    entity += varint::unzigzag(u);
+    entity = varint::wrapping_add(entity, varint::unzigzag(u));
     if (!get_meta(prop) || prop > UINT32_MAX) return fail("bad property id", meta_pos_);
     REEL_RETURN_IF_ERROR(
         decode_change(entity, static_cast<PropertyId>(prop), entities.at(entity), out, undo));
@@ -1083,7 +1087,7 @@ Status ChunkReader::next(WorldState& state, Frame* out, std::vector<StateEdit>* 
   entity = 0;
   for (uint64_t i = 0; i < n; ++i) {
     if (!get_meta(u)) return fail("truncated despawn", meta_pos_);
-    entity += varint::unzigzag(u);
+    entity = varint::wrapping_add(entity, varint::unzigzag(u));
     auto it = state.entities.find(entity);
     if (it != state.entities.end()) {
       history_.forget_entity(entity, it->second);
@@ -1280,7 +1284,7 @@ std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const 
   const double step = steps[kBasisElement];
   const auto put_predicted = [&](int k, float prediction) {
     int64_t base;
-    return grid_index_of(prediction, step, base) && put_lane(k, r[k] + base);
+    return grid_index_of(prediction, step, base) && put_lane(k, varint::wrapping_add(r[k], base));
   };
   uint16_t structural = 0;
   float cur[9];
@@ -1364,7 +1368,7 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
   EntityId prev = 0;
   for (EntityId id : ids) {
     const EntityState& e = state.entities.at(id);
-    varint::put_signed(out, id - prev);
+    varint::put_signed(out, varint::wrapping_sub(id, prev));
     prev = id;
     varint::put_signed(out, e.spawn_frame);
     varint::put(out, e.class_name.size());
@@ -1430,7 +1434,8 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     }
   }
   uint64_t count;
-  if (!varint::get(payload, pos, end, count) || count > end - pos) {
+  // An entity takes at least 4 bytes (id, spawn frame, class length, property count).
+  if (!varint::get(payload, pos, end, count) || count > (end - pos) / 4) {
     return fail("bad entity count", pos);
   }
   out.entities.reserve(count);
@@ -1441,7 +1446,7 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     uint64_t len, props;
     const size_t id_at = pos;
     if (!varint::get(payload, pos, end, u)) return fail("truncated entity id", pos);
-    id += varint::unzigzag(u);
+    id = varint::wrapping_add(id, varint::unzigzag(u));
     if (i > 0 && id <= ids.back()) return fail("entity ids not ascending", id_at);
     ids.push_back(id);
     EntityState& e = out.entities[id];
@@ -1450,7 +1455,8 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
     if (!varint::get(payload, pos, end, len) || len > end - pos) return fail("bad class name", pos);
     e.class_name.assign(reinterpret_cast<const char*>(payload.data() + pos), len);
     pos += len;
-    if (!varint::get(payload, pos, end, props) || props > end - pos) {
+    // A property takes at least 2 bytes (its id word and a grid type byte).
+    if (!varint::get(payload, pos, end, props) || props > (end - pos) / 2) {
       return fail("bad property count", pos);
     }
     e.properties.resize(props);

@@ -15,6 +15,15 @@ inline int64_t unzigzag(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
+// Two's-complement wrapping arithmetic for deltas of ids, ticks and grid indices: the writer's
+// deltas of extreme values and a damaged payload's residuals must not be signed overflow.
+inline int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t wrapping_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 inline int size_of(uint64_t v) {
   return (64 - __builtin_clzll(v | 1) + 6) / 7;
 }

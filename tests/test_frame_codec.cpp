@@ -1,6 +1,7 @@
 // The frame codec against its specification (format/FORMAT.md sections 6 and 7).
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "reel/format/frame_codec.h"
@@ -393,6 +394,34 @@ TEST_CASE("lossy keyframes store on-grid values as grid indices, a rotation in 3
   REQUIRE(grid[pos] == 0x01);
   REQUIRE(grid[pos + 1] == uint8_t(Type::TRANSFORM3D));
   REQUIRE((grid[pos + 2] & 0xc0) == 0xc0);
+}
+
+TEST_CASE("entity ids and ticks at the int64 extremes round-trip", "[codec]") {
+  // Deltas between them wrap (two's complement) on both sides, never signed overflow.
+  constexpr EntityId kMin = std::numeric_limits<EntityId>::min();
+  constexpr EntityId kMax = std::numeric_limits<EntityId>::max();
+  CodecOptions options;
+  ChunkWriter writer(options);
+  WorldState replayed;
+  DeltaHistory history;
+  for (int i = 0; i < 3; ++i) {
+    Frame f = frame_of(i, i == 1 ? kMax : kMin + i, i / 60.0);
+    f.spawns.push_back(Spawn{kMin, "min"});
+    f.changes.push_back(PropertyChange{kMin, 0, Vector3{1, 2, float(i)}});
+    f.changes.push_back(PropertyChange{kMax, 0, int64_t{i}});
+    if (i == 2) f.despawns.push_back(kMax);
+    writer.add_frame(f);
+    const ChunkPayload c = writer.take_chunk();
+    ChunkReader reader(c.bytes, c.first_frame, history, options, "extremes");
+    REQUIRE_STATUS_OK(reader.init());
+    REQUIRE_STATUS_OK(reader.next(replayed, nullptr));
+    REQUIRE(replayed == writer.state());
+    std::vector<uint8_t> kf;
+    encode_keyframe(writer.state(), kf);
+    WorldState back;
+    REQUIRE_STATUS_OK(decode_keyframe(kf, back, "extremes"));
+    REQUIRE(back == writer.state());
+  }
 }
 
 TEST_CASE("a keyframe decoded over another state replaces it exactly", "[codec]") {
