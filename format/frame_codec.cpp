@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "grid_round.h"
 #include "reel/format/format_constants.h"
 #include "reel/format/variant_binary.h"
 #include "varint.h"
@@ -164,7 +165,7 @@ constexpr double kMaxGridIndex = double(1 << 22);
 bool grid_index(float x, double step, int64_t& q) {
   double g = double(x) / step;
   if (!(std::fabs(g) < kMaxGridIndex)) return false;  // also rejects NaN
-  q = std::llround(g);
+  q = round_half_away(g);
   float back = static_cast<float>(double(q) * step);
   return std::memcmp(&back, &x, 4) == 0;
 }
@@ -178,7 +179,7 @@ float from_grid(int64_t q, double step) {
 bool grid_index_of(float x, double step, int64_t& q) {
   double g = double(x) / step;
   if (!(std::fabs(g) < kMaxGridIndex)) return false;
-  q = std::llround(g);
+  q = round_half_away(g);
   return true;
 }
 
@@ -517,7 +518,7 @@ void ChunkWriter::quantize_in_place(Variant& value) const {
     const double step = steps_[l.classes[i]];
     const double g = double(f) / step;
     if (!(std::fabs(g) < kMaxGridIndex)) continue;  // out of grid range: kept exact
-    float q = from_grid(std::llround(g), step);
+    float q = from_grid(round_half_away(g), step);
     std::memcpy(p + 4 * i, &q, 4);
   }
 }
