@@ -303,6 +303,71 @@ void predict_row1(const float* cur, const float* nw, const OrthoLanes& o, uint32
   out[1] = bits_of_double_or(fq + g * xp, out[1]);
 }
 
+// Residuals of a lossy basis's structurally predicted lanes (the writer's side of
+// put_structural_grid_lanes): `q` the new value's grid indices, `predicted` the orthonormal
+// predictions of lanes o.lanes, `crossed` the cross product of its rows 0 and 1. A prediction off
+// the grid makes its flag unusable.
+void structural_grid_residuals(const int64_t* q, const OrthoLanes& o, const uint32_t predicted[3],
+                               const float crossed[3], double step, int64_t ro[3], int64_t rc[3],
+                               bool& ortho_usable, bool& cross_usable) {
+  ortho_usable = cross_usable = true;
+  for (int k = 0; k < 3; ++k) {
+    int64_t base = 0;
+    float f;
+    std::memcpy(&f, &predicted[k], 4);
+    ortho_usable = ortho_usable && grid_index_of(f, step, base);
+    ro[k] = q[o.lanes[k]] - base;
+    cross_usable = cross_usable && grid_index_of(crossed[k], step, base);
+    rc[k] = q[6 + k] - base;
+  }
+}
+
+// Lossy basis lanes predicted from the value itself (ops 3/4 with flags 0x10/0x08, and grid-form
+// keyframes): lane = round(prediction / step) + residual, in dependency order (row 0's element k,
+// row 1's elements p and q, then row 2 from the cross product), each reading the lanes of `dst`
+// decoded before it. `cur` stands in for the current value of the orthonormal predictions.
+// Returns an error text ("" on success) for the caller to place.
+std::string_view put_structural_grid_lanes(const float* cur, const OrthoLanes& o, bool ortho,
+                                           bool cross, const int64_t* r, double step,
+                                           uint8_t* dst) {
+  const auto put = [&](int lane, float prediction, std::string_view off_grid) {
+    int64_t base;
+    if (!grid_index_of(prediction, step, base)) return off_grid;
+    const int64_t q = varint::wrapping_add(r[lane], base);
+    if (!(std::fabs(double(q)) < kMaxGridIndex)) return std::string_view("grid index out of range");
+    const float f = from_grid(q, step);
+    std::memcpy(dst + 4 * lane, &f, 4);
+    return std::string_view();
+  };
+  const auto as_float = [](uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  };
+  std::string_view error;
+  if (ortho) {
+    constexpr std::string_view kOffGrid = "orthonormal prediction off the grid";
+    float nw[9];
+    std::memcpy(nw, dst, sizeof nw);
+    error = put(o.lanes[0], as_float(predict_row0(cur, nw, o)), kOffGrid);
+    if (!error.empty()) return error;
+    std::memcpy(nw, dst, sizeof nw);
+    uint32_t row1[2];
+    predict_row1(cur, nw, o, row1);
+    for (int i = 0; i < 2 && error.empty(); ++i)
+      error = put(o.lanes[1 + i], as_float(row1[i]), kOffGrid);
+    if (!error.empty()) return error;
+  }
+  if (cross) {
+    float crossed[3];
+    cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
+    for (int k = 0; k < 3 && error.empty(); ++k) {
+      error = put(6 + k, crossed[k], "cross prediction off the grid");
+    }
+  }
+  return error;
+}
+
 // The writer's estimate of what residuals cost after zstd: their varint bytes first, then their
 // significant bits (zstd's entropy stage codes a 1-byte residual of 0 or 1 in far fewer bits than
 // one of 60, which matters most in lossy mode, where nearly every residual is one byte).
@@ -684,19 +749,13 @@ void ChunkWriter::encode_lanes(const Variant& cur_value, const DeltaHistory::Pre
     uint32_t predicted[3];
     predicted[0] = predict_row0(cur_f, next_f, ortho);
     predict_row1(cur_f, next_f, ortho, predicted + 1);
-    cross_usable = ortho_usable = true;
-    for (int k = 0; k < 3; ++k) {
-      const int lane = ortho.lanes[k];
-      if (quant) {
-        int64_t q = 0;
-        float f;
-        std::memcpy(&f, &predicted[k], 4);
-        ortho_usable = ortho_usable && grid_index_of(f, steps_[kBasisElement], q);
-        ro[k] = qb[lane] - q;
-        cross_usable = cross_usable && grid_index_of(crossed[k], steps_[kBasisElement], q);
-        rc[k] = qb[6 + k] - q;
-      } else {
-        ro[k] = lane_diff(load_lane(next, 4, lane), predicted[k], 4);
+    if (quant) {
+      structural_grid_residuals(qb, ortho, predicted, crossed, steps_[kBasisElement], ro, rc,
+                                ortho_usable, cross_usable);
+    } else {
+      cross_usable = ortho_usable = true;
+      for (int k = 0; k < 3; ++k) {
+        ro[k] = lane_diff(load_lane(next, 4, ortho.lanes[k]), predicted[k], 4);
         rc[k] = lane_diff(load_lane(next, 4, 6 + k), float_bits(crossed[k]), 4);
       }
     }
@@ -908,41 +967,15 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
       std::memcpy(dst + 4 * k, &f, 4);
       return true;
     };
-    const auto put_predicted = [&](int k, uint32_t bits) {
-      float f;
-      std::memcpy(&f, &bits, 4);
-      int64_t base;
-      if (!grid_index_of(f, step, base)) return fail("orthonormal prediction off the grid", pos);
-      if (!put_grid(k, base)) return fail("grid index out of range", pos);
-      return Status{};
-    };
     for (int k = 0; k < l.count; ++k) {
       if (structural >> k & 1) continue;
       if (!put_grid(k, second ? 2 * qa[k] - qp[k] : qa[k])) {
         return fail("grid index out of range", pos);
       }
     }
-    if (ortho) {
-      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[0], ortho_row0()));
-      uint32_t row1[2];
-      ortho_row1(row1);
-      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[1], row1[0]));
-      REEL_RETURN_IF_ERROR(put_predicted(lanes_of_ortho.lanes[2], row1[1]));
-    }
-    if (cross) {
-      float crossed[3];
-      cross_rows(dst, crossed);  // rows 0 and 1 are decoded by now
-      for (int k = 6; k < 9; ++k) {
-        int64_t base;
-        if (!grid_index_of(crossed[k - 6], steps_[kBasisElement], base)) {
-          return fail("cross prediction off the grid", pos);
-        }
-        const int64_t q = varint::wrapping_add(r[k], base);
-        if (!(std::fabs(double(q)) < kMaxGridIndex)) return fail("grid index out of range", pos);
-        const float f = from_grid(q, steps_[kBasisElement]);
-        std::memcpy(dst + 4 * k, &f, 4);
-      }
-    }
+    const std::string_view error =
+        put_structural_grid_lanes(cur_f, lanes_of_ortho, ortho, cross, r, step, dst);
+    if (!error.empty()) return fail(error, pos);
     return {};
   }
   if (l.width == 4) {
@@ -1172,11 +1205,10 @@ BasisShape shape_of(const float* rows) {
 
 // A grid value's residuals: every lane's grid index, except the lanes the shape predicts.
 // `q` holds the grid indices of the value, `f` its lanes as floats.
-bool grid_residuals(const LaneLayout& l, const double* steps, const float* f, const int64_t* q,
+void grid_residuals(const LaneLayout& l, const double* steps, const float* f, const int64_t* q,
                     bool basis, BasisShape& shape, int64_t* r) {
   std::copy(q, q + l.count, r);
-  if (!basis) return true;
-  const double step = steps[kBasisElement];
+  if (!basis) return;
   shape = shape_of(f);
   float cur[9];
   shape.reference(cur);
@@ -1187,16 +1219,9 @@ bool grid_residuals(const LaneLayout& l, const double* steps, const float* f, co
   float crossed[3];
   cross_rows(reinterpret_cast<const uint8_t*>(f), crossed);
   int64_t ro[3], rc[3];
-  bool ortho_usable = true, cross_usable = true;
-  for (int k = 0; k < 3; ++k) {
-    int64_t base = 0;
-    float pf;
-    std::memcpy(&pf, &predicted[k], 4);
-    ortho_usable = ortho_usable && grid_index_of(pf, step, base);
-    ro[k] = q[o.lanes[k]] - base;
-    cross_usable = cross_usable && grid_index_of(crossed[k], step, base);
-    rc[k] = q[6 + k] - base;
-  }
+  bool ortho_usable, cross_usable;
+  structural_grid_residuals(q, o, predicted, crossed, steps[kBasisElement], ro, rc, ortho_usable,
+                            cross_usable);
   if (ortho_usable) {
     const int plain =
         cost_of(&q[o.lanes[0]], 1) + cost_of(&q[o.lanes[1]], 1) + cost_of(&q[o.lanes[2]], 1);
@@ -1209,7 +1234,6 @@ bool grid_residuals(const LaneLayout& l, const double* steps, const float* f, co
     shape.cross = true;
     std::copy(rc, rc + 3, r + 6);
   }
-  return true;
 }
 
 // Writes `value` in grid form (FORMAT.md 7) when its type is quantizable and every lane is on the
@@ -1282,11 +1306,6 @@ std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const 
     std::memcpy(dst + 4 * k, &f, 4);
     return true;
   };
-  const double step = steps[kBasisElement];
-  const auto put_predicted = [&](int k, float prediction) {
-    int64_t base;
-    return grid_index_of(prediction, step, base) && put_lane(k, varint::wrapping_add(r[k], base));
-  };
   uint16_t structural = 0;
   float cur[9];
   OrthoLanes o{};
@@ -1299,28 +1318,7 @@ std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const 
   for (int k = 0; k < l.count; ++k) {
     if (!(structural >> k & 1) && !put_lane(k, r[k])) return "grid index out of range";
   }
-  if (shape.ortho) {
-    float nw[9], f;
-    std::memcpy(nw, dst, sizeof nw);
-    const uint32_t row0 = predict_row0(cur, nw, o);
-    std::memcpy(&f, &row0, 4);
-    if (!put_predicted(o.lanes[0], f)) return "orthonormal prediction off the grid";
-    std::memcpy(nw, dst, sizeof nw);
-    uint32_t row1[2];
-    predict_row1(cur, nw, o, row1);
-    for (int i = 0; i < 2; ++i) {
-      std::memcpy(&f, &row1[i], 4);
-      if (!put_predicted(o.lanes[1 + i], f)) return "orthonormal prediction off the grid";
-    }
-  }
-  if (shape.cross) {
-    float crossed[3];
-    cross_rows(dst, crossed);
-    for (int k = 0; k < 3; ++k) {
-      if (!put_predicted(6 + k, crossed[k])) return "cross prediction off the grid";
-    }
-  }
-  return {};
+  return put_structural_grid_lanes(cur, o, shape.ortho, shape.cross, r, steps[kBasisElement], dst);
 }
 
 // The ids a keyframe decode has seen (per thread: decode_keyframe is a free function).
