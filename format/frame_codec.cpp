@@ -193,6 +193,24 @@ bool grid_indices(const uint8_t* p, const LaneLayout& l, const double* steps, in
   return true;
 }
 
+// grid_indices through a memo: the memo's indices when it holds this very payload.
+bool grid_indices(const DeltaHistory::GridMemo& memo, Type type, const uint8_t* p,
+                  const LaneLayout& l, const double* steps, int64_t* out) {
+  if (memo.type != type || std::memcmp(memo.payload, p, lane_payload_size(l)) != 0) {
+    return grid_indices(p, l, steps, out);
+  }
+  std::copy(memo.q, memo.q + l.count, out);
+  return true;
+}
+
+// Remembers `q` as the grid indices of payload `p` (REQUIRES: they are, and |q| < 2^22).
+void remember_grid(DeltaHistory::GridMemo& memo, Type type, const uint8_t* p, const LaneLayout& l,
+                   const int64_t* q) {
+  memo.type = type;
+  std::memcpy(memo.payload, p, lane_payload_size(l));
+  for (int i = 0; i < l.count; ++i) memo.q[i] = static_cast<int32_t>(q[i]);
+}
+
 }  // namespace
 
 // The time of the n-th frame of a chunk (0-based) is predicted as 0 for the first frame, the
@@ -326,16 +344,19 @@ void structural_grid_residuals(const int64_t* q, const OrthoLanes& o, const uint
 // keyframes): lane = round(prediction / step) + residual, in dependency order (row 0's element k,
 // row 1's elements p and q, then row 2 from the cross product), each reading the lanes of `dst`
 // decoded before it. `cur` stands in for the current value of the orthonormal predictions.
-// Returns an error text ("" on success) for the caller to place.
+// The lanes' grid indices go to `q` (by lane). Returns an error text ("" on success) for the
+// caller to place.
 std::string_view put_structural_grid_lanes(const float* cur, const OrthoLanes& o, bool ortho,
-                                           bool cross, const int64_t* r, double step,
-                                           uint8_t* dst) {
+                                           bool cross, const int64_t* r, double step, uint8_t* dst,
+                                           int64_t* q) {
   const auto put = [&](int lane, float prediction, std::string_view off_grid) {
     int64_t base;
     if (!grid_index_of(prediction, step, base)) return off_grid;
-    const int64_t q = varint::wrapping_add(r[lane], base);
-    if (!(std::fabs(double(q)) < kMaxGridIndex)) return std::string_view("grid index out of range");
-    const float f = from_grid(q, step);
+    q[lane] = varint::wrapping_add(r[lane], base);
+    if (!(std::fabs(double(q[lane])) < kMaxGridIndex)) {
+      return std::string_view("grid index out of range");
+    }
+    const float f = from_grid(q[lane], step);
     std::memcpy(dst + 4 * lane, &f, 4);
     return std::string_view();
   };
@@ -695,7 +716,7 @@ void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
   Variant& cur = entity.slot(c.property);
   DeltaHistory::Previous& history = history_.slot(c.entity, c.property);
   if (lane_bytes(cur) != nullptr && cur.type() == c.value.type()) {
-    encode_lanes(cur, &history, c.value);
+    encode_lanes(cur, history, c.value);
     advance_lanes(history, cur, lane_bytes(c.value));
     return;
   }
@@ -711,19 +732,24 @@ void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
 
 // Writes the op byte (meta) and lane residuals (lanes) of a change between two values of the same
 // numeric type. `prev` is the history entry (unusable when NIL or of another type).
-void ChunkWriter::encode_lanes(const Variant& cur_value, const DeltaHistory::Previous* prev_entry,
+void ChunkWriter::encode_lanes(const Variant& cur_value, DeltaHistory::Previous& history,
                                const Variant& next_value) {
   const Type type = next_value.type();
   const LaneLayout& l = layout_of(type);
   const uint8_t* cur = lane_bytes(cur_value);
   const uint8_t* next = lane_bytes(next_value);
-  const uint8_t* prev = prev_entry && prev_entry->type == type ? prev_entry->lanes : nullptr;
+  const uint8_t* prev = history.type == type ? history.lanes : nullptr;
   int64_t r1[16], r2[16];
   int64_t qa[16], qb[16], qp[16];
-  const bool quant = options_.lossy.enabled && l.quantizable && grid_indices(cur, l, steps_, qa) &&
+  const bool quant = options_.lossy.enabled && l.quantizable &&
+                     grid_indices(history.current_grid, type, cur, l, steps_, qa) &&
                      grid_indices(next, l, steps_, qb);
-  const bool quant_prev = quant && prev && grid_indices(prev, l, steps_, qp);
+  const bool quant_prev =
+      quant && prev && grid_indices(history.previous_grid, type, prev, l, steps_, qp);
   if (quant) {
+    // The next value becomes the current one, which becomes the previous one.
+    remember_grid(history.previous_grid, type, cur, l, qa);
+    remember_grid(history.current_grid, type, next, l, qb);
     for (int i = 0; i < l.count; ++i) r1[i] = qb[i] - qa[i];
     if (quant_prev) {
       for (int i = 0; i < l.count; ++i) r2[i] = qb[i] - (2 * qa[i] - qp[i]);
@@ -843,6 +869,9 @@ ChunkReader::ChunkReader(std::span<const uint8_t> payload, FrameIndex first_fram
       options_(options),
       context_(std::move(context)) {
   steps_from(options_.lossy, steps_);
+  grid_memo_exact_ = std::all_of(steps_ + 1, steps_ + 4, [](double step) {
+    return step >= 1e-37 && step <= 1e30;  // FLT_MIN < 1.2e-38, FLT_MAX / 2^22 > 8e31
+  });
 }
 
 Status ChunkReader::fail(std::string_view what, size_t offset) const {
@@ -899,9 +928,8 @@ Status ChunkReader::init() {
 }
 
 // Decodes the lanes of a delta op into `dst` (the new value's payload; `cur` is unchanged).
-Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
-                                 const DeltaHistory::Previous* prev_entry, Variant& cur_value,
-                                 uint8_t* dst) {
+Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
+                                 Variant& cur_value, uint8_t* dst) {
   const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
   const bool ortho = (op_byte & format::kOrthoRowsFlag) != 0;
   const uint8_t op = op_byte & ~(format::kCrossRow2Flag | format::kOrthoRowsFlag);
@@ -913,13 +941,13 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
     return fail("orthonormal-rows flag on a non-basis value", op_offset);
   const bool second = op == uint8_t(ChangeOp::kDelta2) || op == uint8_t(ChangeOp::kQuantized2);
   const bool quant = op == uint8_t(ChangeOp::kQuantized1) || op == uint8_t(ChangeOp::kQuantized2);
-  const uint8_t* prev = prev_entry && prev_entry->type == type ? prev_entry->lanes : nullptr;
+  const uint8_t* prev = history.type == type ? history.lanes : nullptr;
   if (second && prev == nullptr) return fail("second-order delta without history", op_offset);
   if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
   const uint8_t* cur = lane_bytes(cur_value);
   int64_t qa[16], qp[16];
-  if (quant &&
-      (!grid_indices(cur, l, steps_, qa) || (second && !grid_indices(prev, l, steps_, qp)))) {
+  if (quant && (!grid_indices(history.current_grid, type, cur, l, steps_, qa) ||
+                (second && !grid_indices(history.previous_grid, type, prev, l, steps_, qp)))) {
     return fail("quantized op on an off-grid value", op_offset);
   }
   // Which lanes are predicted from the value itself (their residuals are in the structural
@@ -959,11 +987,12 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
   };
   if (quant) {
     const double step = steps_[kBasisElement];
+    int64_t qn[16];  // the new value's grid indices
     // Lane k = grid index `base` + its residual.
     const auto put_grid = [&](int k, int64_t base) {
-      const int64_t q = varint::wrapping_add(r[k], base);
-      if (!(std::fabs(double(q)) < kMaxGridIndex)) return false;
-      const float f = from_grid(q, steps_[l.classes[k]]);
+      qn[k] = varint::wrapping_add(r[k], base);
+      if (!(std::fabs(double(qn[k])) < kMaxGridIndex)) return false;
+      const float f = from_grid(qn[k], steps_[l.classes[k]]);
       std::memcpy(dst + 4 * k, &f, 4);
       return true;
     };
@@ -974,8 +1003,11 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset,
       }
     }
     const std::string_view error =
-        put_structural_grid_lanes(cur_f, lanes_of_ortho, ortho, cross, r, step, dst);
+        put_structural_grid_lanes(cur_f, lanes_of_ortho, ortho, cross, r, step, dst, qn);
     if (!error.empty()) return fail(error, pos);
+    // The new value becomes the current one, which becomes the previous one.
+    remember_grid(history.previous_grid, type, cur, l, qa);
+    if (grid_memo_exact_) remember_grid(history.current_grid, type, dst, l, qn);
     return {};
   }
   if (l.width == 4) {
@@ -1041,7 +1073,7 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     cur = std::move(decoded->value);
   } else if ((op & ~op_flags_) != 0 && (op & ~op_flags_) <= format::kMaxChangeOp) {
     alignas(8) uint8_t next[64];
-    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, &history, cur, next));
+    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, history, cur, next));
     if (edit) edit->value = cur;  // a delta op implies a present numeric value
     advance_lanes(history, cur, next);
   } else {
@@ -1318,7 +1350,9 @@ std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const 
   for (int k = 0; k < l.count; ++k) {
     if (!(structural >> k & 1) && !put_lane(k, r[k])) return "grid index out of range";
   }
-  return put_structural_grid_lanes(cur, o, shape.ortho, shape.cross, r, steps[kBasisElement], dst);
+  int64_t q[16];
+  return put_structural_grid_lanes(cur, o, shape.ortho, shape.cross, r, steps[kBasisElement], dst,
+                                   q);
 }
 
 // The ids a keyframe decode has seen (per thread: decode_keyframe is a free function).

@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "../format/varint.h"
 #include "reel/format/frame_codec.h"
 #include "reel/format/variant_binary.h"
 #include "test_util.h"
@@ -345,6 +346,97 @@ TEST_CASE("lossy Transform3D and Basis streams of every kind round-trip", "[code
   round_trip_bases(options, 300, 3);
   options.lossy.rotation_step_degrees = 0.5;
   round_trip_bases(options, 300, 4);
+}
+
+// Lane stream `s` of a version-3 chunk payload (FORMAT.md 6).
+std::vector<uint8_t> lane_stream(const std::vector<uint8_t>& chunk, int s) {
+  REQUIRE(chunk[0] == 3);
+  size_t pos = 1;
+  uint64_t fields[5];  // frame count, meta length, lengths of lane streams 0-2
+  for (uint64_t& field : fields) REQUIRE(varint::get(chunk, pos, chunk.size(), field));
+  size_t begin = pos + fields[1];
+  for (int k = 0; k < s; ++k) begin += fields[2 + k];
+  const size_t end = s + 1 < format::kLaneStreamCount ? begin + fields[2 + s] : chunk.size();
+  return std::vector<uint8_t>(chunk.begin() + long(begin), chunk.begin() + long(end));
+}
+
+// Both sides remember the grid indices of a slot's last two values (DeltaHistory::GridMemo), so a
+// memo that outlived its value would still round-trip (writer and reader agree) but write
+// residuals against the wrong value: these tests pin the bytes and the decoded values.
+TEST_CASE("a lossy delta after a type change is against the value before it, not a memo",
+          "[codec]") {
+  CodecOptions options;
+  options.lossy.enabled = true;  // position step 1e-4
+  const auto on_grid = [](int x, int y, int z) {
+    const auto f = [](int q) { return static_cast<float>(double(q) * 1e-4); };
+    return Vector3{f(x), f(y), f(z)};
+  };
+  ChunkWriter writer(options);
+  const Variant values[] = {on_grid(10000, 20000, 30000), on_grid(10001, 20000, 30000),
+                            std::string("off"), on_grid(500, 600, 700), on_grid(503, 598, 700)};
+  for (int i = 0; i < 5; ++i) {
+    Frame f = frame_of(i + 1, i + 1, 0);  // frame 0 is a keyframe; these stay in one segment
+    f.changes.push_back(PropertyChange{1, 0, values[i]});
+    writer.add_frame(f);
+  }
+  const ChunkPayload chunk = writer.take_chunk();
+  // Frames 2 and 5 are deltas (1, 0, 0) and (3, -2, 0) as zigzag varints; 1, 3 and 4 are full.
+  CHECK(lane_stream(chunk.bytes, format::kPositionLanes) == std::vector<uint8_t>{2, 0, 0, 6, 3, 0});
+  DeltaHistory history;
+  WorldState replayed;
+  ChunkReader reader(chunk.bytes, 1, history, options, "memo");
+  REQUIRE_STATUS_OK(reader.init());
+  for (const Variant& value : values) {
+    REQUIRE_STATUS_OK(reader.next(replayed, nullptr));
+    REQUIRE(*replayed.entities.at(1).find(0) == value);
+  }
+}
+
+TEST_CASE("remembered grid indices never change what a lossy value decodes to", "[codec]") {
+  for (const double position_step : {1e-4, 0.37, 1e-39, 1e29}) {
+    INFO("position step " << position_step);
+    CodecOptions options;
+    options.lossy.enabled = true;
+    options.lossy.position_step = position_step;
+    options.keyframe_interval = 7;
+    ChunkWriter writer(options);
+    std::vector<WorldState> truth;
+    std::vector<ChunkPayload> chunks;
+    const Vector3 stops[] = {{1.0f, 2.0f, 3.0f},     {1.0001f, 2.0f, 3.0f}, {1.0f, 2.0f, 3.0f},
+                             {-5e-5f, 0.0f, 7.25f},  {1e30f, 0.0f, 1.0f},   {0.5f, 0.5f, 0.5f},
+                             {2e-39f, 1e29f, -3e29f}};
+    for (int i = 0; i < 120; ++i) {
+      Frame f = frame_of(i, i, i / 60.0);
+      const Vector3 origin = stops[i % std::size(stops)];
+      f.changes.push_back(PropertyChange{1, 0, Transform3D{Basis{}, origin}});
+      // Entity 2's slot turns into a string every 5th frame, then back into a vector.
+      if (i % 5 == 4) {
+        f.changes.push_back(PropertyChange{2, 0, std::string("off")});
+      } else {
+        f.changes.push_back(PropertyChange{2, 0, stops[(i * 7) % std::size(stops)]});
+      }
+      // Entity 3 is respawned every 4th frame and starts from its earlier values again.
+      if (i % 4 == 0) f.spawns.push_back(Spawn{3, "Prop"});
+      f.changes.push_back(PropertyChange{3, 0, stops[(i / 2) % std::size(stops)]});
+      const bool keyframe = writer.add_frame(f);
+      truth.push_back(writer.state());
+      if (keyframe || i + 1 == 120) chunks.push_back(writer.take_chunk());
+    }
+    DeltaHistory history;
+    WorldState replayed;
+    size_t frame = 0;
+    for (const ChunkPayload& c : chunks) {
+      ChunkReader reader(c.bytes, c.first_frame, history, options, "memo");
+      REQUIRE_STATUS_OK(reader.init());
+      while (!reader.done()) {
+        REQUIRE_STATUS_OK(reader.next(replayed, nullptr));
+        INFO("frame " << frame);
+        REQUIRE(replayed == truth[frame]);
+        ++frame;
+      }
+    }
+    REQUIRE(frame == 120);
+  }
 }
 
 TEST_CASE("lossy keyframes store on-grid values as grid indices, a rotation in 3 lanes",

@@ -58,9 +58,20 @@ struct CodecOptions {
 // slot sets its type to NIL. clear() (at every keyframe) resets both in O(index capacity).
 class DeltaHistory {
  public:
+  // Lossy mode: the grid indices (FORMAT.md 6) of one payload, kept so that a value's indices are
+  // computed once rather than at each change that reads them (as the next value, the current one,
+  // then the previous one). A fact about `payload` alone, used only for a value whose payload
+  // equals it, so it can go stale but never be wrong.
+  struct GridMemo {
+    Type type = Type::NIL;  // NIL: nothing remembered
+    alignas(8) uint8_t payload[64];
+    int32_t q[16];  // |q| < 2^22
+  };
   struct Previous {
     Type type = Type::NIL;
     alignas(8) uint8_t lanes[64];  // a numeric Variant's payload, native little-endian
+    GridMemo current_grid;         // of the slot's current value, normally
+    GridMemo previous_grid;        // of `lanes`, normally
   };
 
   void clear();
@@ -144,7 +155,7 @@ class ChunkWriter {
  private:
   void encode_changes(Frame& frame);
   void encode_change(EntityState& entity, PropertyChange& change);
-  void encode_lanes(const Variant& cur, const DeltaHistory::Previous* prev, const Variant& next);
+  void encode_lanes(const Variant& cur, DeltaHistory::Previous& history, const Variant& next);
   void quantize_in_place(Variant& value) const;
 
   CodecOptions options_;
@@ -182,7 +193,7 @@ class ChunkReader {
 
  private:
   Status fail(std::string_view what, size_t offset) const;
-  Status decode_lanes(uint8_t op_byte, size_t op_offset, const DeltaHistory::Previous* prev,
+  Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
                       Variant& cur, uint8_t* next_lanes);
   Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out,
                        std::vector<StateEdit>* undo);
@@ -192,6 +203,10 @@ class ChunkReader {
   DeltaHistory& history_;
   CodecOptions options_;
   double steps_[4] = {0, 0, 0, 0};
+  // Whether a decoded value's grid indices may be remembered as they come out of its residuals:
+  // true when every step keeps q * step a normal float for |q| < 2^22, so that the value's
+  // indices computed from scratch equal them.
+  bool grid_memo_exact_ = false;
   std::string context_;
   uint64_t frame_count_ = 0, decoded_ = 0;
   uint8_t op_flags_ = 0;  // the op-byte flags the payload's version allows
