@@ -68,7 +68,11 @@ class Cursor {
   // REQUIRES for both: valid().
   const WorldState& state() const { return state_; }
   bool valid() const { return valid_; }
-  void invalidate() { valid_ = false; }
+  // Forgets the state and the log (a seek reloads).
+  void invalidate() {
+    valid_ = false;
+    reset_log(-1);
+  }
   // Approximate bytes held by the log.
   size_t log_bytes() const { return log_bytes_; }
 

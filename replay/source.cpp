@@ -141,10 +141,7 @@ void Source::insert(const Key& key, std::shared_ptr<const void> value, size_t by
   while (bytes_in_use_ + bytes > budget_ && !lru_.empty()) {
     Entry& victim = lru_.back();
     bytes_in_use_ -= victim.bytes;
-    if (victim.value.use_count() == 1 && spare_payloads_.size() < kMaxSparePayloads) {
-      spare_payloads_.push_back(std::const_pointer_cast<RawBytes>(
-          std::static_pointer_cast<const RawBytes>(std::move(victim.value))));
-    }
+    keep_as_spare(std::move(victim.value));
     index_.erase(victim.key);
     lru_.pop_back();
   }
@@ -153,7 +150,15 @@ void Source::insert(const Key& key, std::shared_ptr<const void> value, size_t by
   bytes_in_use_ += bytes;
 }
 
+void Source::keep_as_spare(std::shared_ptr<const void> payload) {
+  if (payload.use_count() == 1 && spare_payloads_.size() < kMaxSparePayloads) {
+    spare_payloads_.push_back(std::const_pointer_cast<RawBytes>(
+        std::static_pointer_cast<const RawBytes>(std::move(payload))));
+  }
+}
+
 void Source::drop_cache() {
+  for (Entry& entry : lru_) keep_as_spare(std::move(entry.value));
   lru_.clear();
   index_.clear();
   bytes_in_use_ = 0;

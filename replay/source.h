@@ -82,6 +82,8 @@ class Source {
 
   std::shared_ptr<const void> lookup(const Key& key);
   void insert(const Key& key, std::shared_ptr<const void> value, size_t bytes);
+  // Keeps an evicted payload's buffer for reuse when nothing else holds it.
+  void keep_as_spare(std::shared_ptr<const void> payload);
   // Reports `problem` through on_problem the first time the blob `key` is found damaged.
   Status damaged(const Key& key, Status problem);
 
