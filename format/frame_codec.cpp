@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
+#include <numeric>
 
 #include "grid_round.h"
 #include "reel/format/format_constants.h"
@@ -791,17 +792,20 @@ void ChunkWriter::encode_lanes(const Variant& cur_value, DeltaHistory::Previous&
     int cost;
     bool ortho, cross;
   };
+  const int ortho_cost = ortho_usable ? cost_of(ro, 3) : 0;
+  const int cross_cost = cross_usable ? cost_of(rc, 3) : 0;
   const auto plan_for = [&](const int64_t* r) {
-    Plan plan{cost_of(r, l.count), false, false};
+    int lane_cost[16];
+    for (int i = 0; i < l.count; ++i) lane_cost[i] = cost_of(&r[i], 1);
+    Plan plan{std::accumulate(lane_cost, lane_cost + l.count, 0), false, false};
     if (ortho_usable) {
-      const int temporal = cost_of(&r[ortho.lanes[0]], 1) + cost_of(&r[ortho.lanes[1]], 1) +
-                           cost_of(&r[ortho.lanes[2]], 1);
-      const int structural = cost_of(ro, 3);
-      if (structural < temporal) plan.cost += structural - temporal, plan.ortho = true;
+      const int temporal =
+          lane_cost[ortho.lanes[0]] + lane_cost[ortho.lanes[1]] + lane_cost[ortho.lanes[2]];
+      if (ortho_cost < temporal) plan.cost += ortho_cost - temporal, plan.ortho = true;
     }
     if (cross_usable) {
-      const int temporal = cost_of(r + 6, 3), structural = cost_of(rc, 3);
-      if (structural < temporal) plan.cost += structural - temporal, plan.cross = true;
+      const int temporal = lane_cost[6] + lane_cost[7] + lane_cost[8];
+      if (cross_cost < temporal) plan.cost += cross_cost - temporal, plan.cross = true;
     }
     return plan;
   };
