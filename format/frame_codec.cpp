@@ -842,7 +842,18 @@ void ChunkWriter::encode_lanes(const Variant& cur_value, DeltaHistory::Previous&
 }
 
 ChunkPayload ChunkWriter::take_chunk() {
-  ChunkPayload out = std::move(current_);
+  ChunkPayload out;
+  take_chunk(out);
+  return out;
+}
+
+void ChunkWriter::take_chunk(ChunkPayload& out) {
+  out.first_frame = current_.first_frame;
+  out.last_frame = current_.last_frame;
+  out.first_time = current_.first_time;
+  out.last_time = current_.last_time;
+  out.first_tick = current_.first_tick;
+  out.last_tick = current_.last_tick;
   out.bytes.clear();
   size_t lane_bytes = 0;
   for (const auto& lanes : lanes_) lane_bytes += lanes.size();
@@ -859,7 +870,6 @@ ChunkPayload ChunkWriter::take_chunk() {
   }
   frame_count_ = 0;
   current_ = ChunkPayload{};
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -350,10 +350,9 @@ class Recorder::Impl {
     const FrameIndex index = f.index;
     const bool keyframe = writer_.add_frame(std::move(f));
     if (keyframe) {
-      std::vector<uint8_t> raw;
-      encode_keyframe(writer_.state(), raw, options_.codec.lossy);
+      encode_keyframe(writer_.state(), keyframe_scratch_, options_.codec.lossy);
       Batch::Keyframe k{index, {}};
-      seal(BlobKind::kKeyframe, raw, k.sealed);
+      seal(BlobKind::kKeyframe, keyframe_scratch_, k.sealed);
       batch_.keyframes.push_back(std::move(k));
     }
     if (keyframe || writer_.frame_count() >= options_.max_frames_per_chunk ||
@@ -370,23 +369,33 @@ class Recorder::Impl {
   }
 
   // `block_ends`: a chunk's sections (ChunkPayload::section_ends), each its own zstd block.
+  // Seals into a reused buffer first (sealing sizes its output for the worst case), then copies
+  // the blob out at its own size: the batch's blobs are freed at every commit.
   void seal(BlobKind kind, const std::vector<uint8_t>& raw, std::vector<uint8_t>& out,
             std::span<const size_t> block_ends = {}) {
     Status s = codec_.seal(
         kind, raw, SealOptions{.zstd_level = options_.codec.zstd_level, .block_ends = block_ends},
-        out);
-    if (!s.ok()) set_error(s);
+        seal_scratch_);
+    if (s.ok()) {
+      out.assign(seal_scratch_.begin(), seal_scratch_.end());
+    } else {
+      set_error(s);
+    }
     std::lock_guard lock(mu_);
     stats_.raw_bytes += static_cast<int64_t>(raw.size());
   }
 
   void cut_chunk() {
     if (writer_.frame_count() == 0) return;
-    ChunkPayload payload = writer_.take_chunk();
+    writer_.take_chunk(chunk_scratch_);
     Batch::Chunk c;
-    seal(BlobKind::kDeltaChunk, payload.bytes, c.sealed, payload.section_ends);
-    payload.bytes = {};
-    c.meta = std::move(payload);
+    seal(BlobKind::kDeltaChunk, chunk_scratch_.bytes, c.sealed, chunk_scratch_.section_ends);
+    c.meta = ChunkPayload{.first_frame = chunk_scratch_.first_frame,
+                          .last_frame = chunk_scratch_.last_frame,
+                          .first_time = chunk_scratch_.first_time,
+                          .last_time = chunk_scratch_.last_time,
+                          .first_tick = chunk_scratch_.first_tick,
+                          .last_tick = chunk_scratch_.last_tick};
     batch_.chunks.push_back(std::move(c));
   }
 
@@ -538,6 +547,9 @@ class Recorder::Impl {
   // Writer thread only.
   ChunkWriter writer_;
   BlobCodec codec_;
+  // Writer-thread buffers reused for every chunk and keyframe (their pages stay mapped).
+  ChunkPayload chunk_scratch_;
+  std::vector<uint8_t> keyframe_scratch_, seal_scratch_;
   Batch batch_;
   std::unordered_set<EntityId> implicit_;
 

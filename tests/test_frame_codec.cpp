@@ -92,6 +92,34 @@ TEST_CASE("FORMAT.md worked example", "[codec]") {
   REQUIRE(state.entities.at(17).find(0)->get<Vector3>().z == 3.5f);
 }
 
+TEST_CASE("a chunk taken into a reused payload equals one taken fresh", "[codec]") {
+  CodecOptions options;
+  ChunkWriter fresh_writer(options), reusing_writer(options);
+  ChunkPayload reused;
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    // Chunks of different sizes: the reused payload holds a longer or shorter one before.
+    for (int i = 0; i < (chunk % 2 == 0 ? 9 : 2); ++i) {
+      const FrameIndex index = chunk * 100 + i + 1;
+      Frame f = frame_of(index, index, double(index) / 60);
+      for (int e = 1; e <= (chunk % 2 == 0 ? 20 : 3); ++e) {
+        f.changes.push_back(PropertyChange{e, 0, Vector3{float(e), float(index), 0.5f}});
+      }
+      fresh_writer.add_frame(Frame(f));
+      reusing_writer.add_frame(f);
+    }
+    const ChunkPayload fresh = fresh_writer.take_chunk();
+    reusing_writer.take_chunk(reused);
+    REQUIRE(reused.bytes == fresh.bytes);
+    REQUIRE(reused.section_ends == fresh.section_ends);
+    REQUIRE(reused.first_frame == fresh.first_frame);
+    REQUIRE(reused.last_frame == fresh.last_frame);
+    REQUIRE(reused.first_tick == fresh.first_tick);
+    REQUIRE(reused.last_tick == fresh.last_tick);
+    REQUIRE(reused.first_time == fresh.first_time);
+    REQUIRE(reused.last_time == fresh.last_time);
+  }
+}
+
 TEST_CASE("delta lanes are exact for every bit pattern", "[codec]") {
   CodecOptions options;
   options.keyframe_interval = 1000;

@@ -151,6 +151,9 @@ class ChunkWriter {
   const WorldState& state() const { return state_; }
   // Finishes the current chunk (frame_count() > 0) and starts a new, empty one.
   ChunkPayload take_chunk();
+  // The same into `out`, whose vectors keep their capacity (a writer that cuts a chunk every
+  // few frames then writes its payloads into memory it has already touched).
+  void take_chunk(ChunkPayload& out);
 
  private:
   void encode_changes(Frame& frame);
