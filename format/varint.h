@@ -28,7 +28,8 @@ inline int size_of(uint64_t v) {
   return (64 - __builtin_clzll(v | 1) + 6) / 7;
 }
 
-// Writes v at p (room for 10 bytes required); returns the end.
+// Writes v at p (room for 10 bytes required); returns the end. A branch-free version (all 7-bit
+// groups spread over 8 bytes, one store) measured 8% slower recording the crowd sample.
 inline uint8_t* put_raw(uint8_t* p, uint64_t v) {
   while (v >= 0x80) {
     *p++ = static_cast<uint8_t>(v | 0x80);
@@ -65,7 +66,10 @@ inline void put_signed(std::vector<uint8_t>& out, int64_t v) {
 // a 10th byte above 1: the value would not fit 64 bits).
 inline bool get(std::span<const uint8_t> in, size_t& pos, size_t end, uint64_t& v) {
   if (pos < end && end - pos >= 10) [[likely]] {
-    // Fast path: all ten bytes a varint can take are in bounds.
+    // Fast path: all ten bytes a varint can take are in bounds. Branches on the length, on
+    // purpose: a branch-free decode (mask the bytes up to the first clear top bit, gather the
+    // 7-bit groups) measured 13% slower on chunk decoding, where predicting the length lets the
+    // next read start before this one is done.
     const uint8_t* p = in.data() + pos;
     uint64_t b = p[0];
     if (b < 0x80) {

@@ -1,4 +1,4 @@
-// The LEB128 varint reader (format/varint.h, internal to reel_format): its branch-free fast path
+// The LEB128 varints (format/varint.h, internal to reel_format): the reader's fast path
 // and its byte-by-byte path near the end of a buffer must agree on every length.
 #include <catch2/catch.hpp>
 
@@ -27,6 +27,22 @@ TEST_CASE("varint get reads every length the same with or without slack after it
         REQUIRE(got == v);
         REQUIRE(pos == bytes.size());
       }
+    }
+  }
+}
+
+TEST_CASE("varint put_raw writes every length as put does", "[varint]") {
+  std::mt19937_64 rng(11);
+  for (int bits = 0; bits <= 64; ++bits) {
+    for (int trial = 0; trial < 50; ++trial) {
+      uint64_t v = bits == 0 ? 0 : (rng() >> (64 - bits)) | (uint64_t{1} << (bits - 1));
+      std::vector<uint8_t> expected;
+      varint::put(expected, v);
+      std::vector<uint8_t> buf(16, 0xaa);
+      uint8_t* end = varint::put_raw(buf.data(), v);
+      REQUIRE(size_t(end - buf.data()) == expected.size());
+      REQUIRE(std::vector<uint8_t>(buf.data(), end) == expected);
+      REQUIRE(buf[end - buf.data()] == 0xaa);  // nothing written past the varint
     }
   }
 }
