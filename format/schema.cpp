@@ -8,8 +8,9 @@
 namespace reel::schema {
 namespace {
 
-// FORMAT.md section 5. Any change here is a format change: bump kFormatVersion and document it.
-constexpr std::string_view kSchemaV1 = R"sql(
+// FORMAT.md section 5. Any change here is a format change: bump kFormatVersion, document it and
+// migrate older databases in ensure_schema (the columns a migration adds go last, as here).
+constexpr std::string_view kSchema = R"sql(
 CREATE TABLE reel_meta(
   key TEXT PRIMARY KEY,
   value ANY
@@ -70,6 +71,7 @@ CREATE TABLE events(
   name TEXT NOT NULL,
   entity_id INTEGER,
   args BLOB NOT NULL,
+  time REAL,
   PRIMARY KEY(session_id, frame, seq)
 ) WITHOUT ROWID;
 CREATE INDEX events_by_name ON events(session_id, name, frame);
@@ -89,7 +91,8 @@ Result<int64_t> query_int(Store& store, std::string_view sql) {
   return v;
 }
 
-Status check_version(Store& store) {
+// The database's format version, when this build reads it.
+Result<int64_t> check_version(Store& store) {
   REEL_ASSIGN_OR_RETURN(int64_t app, query_int(store, "PRAGMA application_id"));
   REEL_ASSIGN_OR_RETURN(int64_t version, query_int(store, "PRAGMA user_version"));
   if (app != format::kApplicationId) {
@@ -97,14 +100,35 @@ Status check_version(Store& store) {
                                     app);
   }
   if (version > format::kFormatVersion) {
-    return Status::unsupported("{}: format version {} is newer than this reel reads ({})",
-                               store.path(), version, format::kFormatVersion);
+    return Status::unsupported("{}: format version {} is newer than this reel reads ({} to {})",
+                               store.path(), version, format::kOldestFormatVersion,
+                               format::kFormatVersion);
   }
-  if (version < format::kFormatVersion) {
-    return Status::unsupported("{}: format version {} is older than this reel reads ({})",
-                               store.path(), version, format::kFormatVersion);
+  if (version < format::kOldestFormatVersion) {
+    return Status::unsupported("{}: format version {} is older than this reel reads ({} to {})",
+                               store.path(), version, format::kOldestFormatVersion,
+                               format::kFormatVersion);
   }
-  return {};
+  return version;
+}
+
+Status set_version(Store& store, int64_t version) {
+  REEL_RETURN_IF_ERROR(store.exec(fmt::format("PRAGMA user_version = {}", version)));
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store.prepare("INSERT OR REPLACE INTO reel_meta(key, value) VALUES(?, ?)"));
+  REEL_RETURN_IF_ERROR(st->bind(1, "format_version"));
+  REEL_RETURN_IF_ERROR(st->bind(2, version));
+  return st->run();
+}
+
+// Brings a database of an older format version to the current one (FORMAT.md 5, "Versions").
+// Inside the caller's write transaction, so a failure leaves the database as it was.
+Status migrate(Store& store, int64_t version) {
+  if (version < 2) {
+    // Events of format-1 sessions keep a NULL time: readers compute it from the frame.
+    REEL_RETURN_IF_ERROR(store.exec("ALTER TABLE events ADD COLUMN time REAL"));
+  }
+  return set_version(store, format::kFormatVersion);
 }
 
 const char* kSessionColumns =
@@ -139,29 +163,31 @@ Result<SessionRow> read_session_row(Statement& st) {
   return r;
 }
 
-const Variant* setting(const Dictionary& d, const char* key) { return d.find(Variant(key)); }
+const Variant* setting(const Dictionary& d, const char* key) {
+  return d.find(Variant(key));
+}
 
 }  // namespace
 
 Status ensure_schema(Store& store) {
   return store.write_transaction([&]() -> Status {
-    REEL_ASSIGN_OR_RETURN(int64_t tables,
-                          query_int(store, "SELECT count(*) FROM sqlite_schema"));
-    if (tables > 0) return check_version(store);
-    REEL_RETURN_IF_ERROR(store.exec(kSchemaV1));
-    REEL_RETURN_IF_ERROR(store.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}",
-                                                format::kApplicationId, format::kFormatVersion)));
-    REEL_ASSIGN_OR_RETURN(Statement * st,
-                          store.prepare("INSERT INTO reel_meta(key, value) VALUES(?, ?)"));
-    REEL_RETURN_IF_ERROR(st->bind(1, "format_version"));
-    REEL_RETURN_IF_ERROR(st->bind(2, int64_t{format::kFormatVersion}));
-    return st->run();
+    REEL_ASSIGN_OR_RETURN(int64_t tables, query_int(store, "SELECT count(*) FROM sqlite_schema"));
+    if (tables > 0) {
+      REEL_ASSIGN_OR_RETURN(const int64_t version, check_version(store));
+      return version < format::kFormatVersion ? migrate(store, version) : Status{};
+    }
+    REEL_RETURN_IF_ERROR(store.exec(kSchema));
+    REEL_RETURN_IF_ERROR(
+        store.exec(fmt::format("PRAGMA application_id = {}", format::kApplicationId)));
+    return set_version(store, format::kFormatVersion);
   });
 }
 
-Status check_schema(Store& store) {
+Result<int64_t> check_schema(Store& store) {
   REEL_ASSIGN_OR_RETURN(int64_t tables, query_int(store, "SELECT count(*) FROM sqlite_schema"));
-  if (tables == 0) return Status::invalid_argument("{}: not a Reel database (it is empty)", store.path());
+  if (tables == 0) {
+    return Status::invalid_argument("{}: not a Reel database (it is empty)", store.path());
+  }
   return check_version(store);
 }
 
@@ -237,9 +263,9 @@ Result<int64_t> insert_session(Store& store, const SessionRow& row) {
 }
 
 Result<std::vector<SessionRow>> list_sessions(Store& store) {
-  REEL_ASSIGN_OR_RETURN(Statement * st, store.prepare(fmt::format(
-                                            "SELECT {} FROM sessions ORDER BY session_id",
-                                            kSessionColumns)));
+  REEL_ASSIGN_OR_RETURN(
+      Statement * st,
+      store.prepare(fmt::format("SELECT {} FROM sessions ORDER BY session_id", kSessionColumns)));
   std::vector<SessionRow> rows;
   for (;;) {
     auto row = st->step();
@@ -273,14 +299,16 @@ Result<SessionRow> find_session(Store& store, std::string_view key) {
     if (rows.size() == 1) return std::move(rows.front());
     if (rows.empty()) return Status::not_found("{}: holds no session", store.path());
     std::string names;
-    for (const auto& r : rows) names += fmt::format("{}'{}' (id {})", names.empty() ? "" : ", ", r.name, r.id);
+    for (const auto& r : rows)
+      names += fmt::format("{}'{}' (id {})", names.empty() ? "" : ", ", r.name, r.id);
     return Status::invalid_argument("{}: holds {} sessions, name one: {}", store.path(),
                                     rows.size(), names);
   }
   for (auto& r : rows) {
     if (r.name == key) return std::move(r);
   }
-  const bool numeric = std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(uint8_t(c)); });
+  const bool numeric =
+      std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(uint8_t(c)); });
   if (numeric) {
     for (auto& r : rows) {
       if (std::to_string(r.id) == key) return std::move(r);

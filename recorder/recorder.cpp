@@ -40,6 +40,7 @@ struct Batch {
     std::string name;
     EntityId entity;
     std::vector<uint8_t> sealed_args;
+    double time;  // the frame's
   };
   struct EntityRow {
     EntityId entity;
@@ -334,7 +335,7 @@ class Recorder::Impl {
     }
     int64_t seq = 0;
     for (Event& e : f.events) {
-      Batch::EventRow row{f.index, seq++, std::move(e.name), e.entity, {}};
+      Batch::EventRow row{f.index, seq++, std::move(e.name), e.entity, {}, f.time};
       if (Status s = schema::seal_variant(e.args, row.sealed_args); !s.ok()) {
         set_error(s.with_context(fmt::format("frame {} event '{}'", f.index, row.name)));
         continue;
@@ -477,7 +478,7 @@ class Recorder::Impl {
     for (const auto& e : batch_.events) {
       REEL_ASSIGN_OR_RETURN(Statement * st,
                             db.prepare("INSERT INTO events(session_id, frame, seq, name, "
-                                       "entity_id, args) VALUES(?, ?, ?, ?, ?, ?)"));
+                                       "entity_id, args, time) VALUES(?, ?, ?, ?, ?, ?, ?)"));
       REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
       REEL_RETURN_IF_ERROR(st->bind(2, e.frame));
       REEL_RETURN_IF_ERROR(st->bind(3, e.seq));
@@ -488,6 +489,7 @@ class Recorder::Impl {
         REEL_RETURN_IF_ERROR(st->bind_null(5));
       }
       REEL_RETURN_IF_ERROR(st->bind(6, std::span<const uint8_t>(e.sealed_args)));
+      REEL_RETURN_IF_ERROR(st->bind(7, e.time));
       REEL_RETURN_IF_ERROR(st->run());
     }
     for (const auto& [frame, count] : batch_.gaps) {

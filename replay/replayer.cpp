@@ -15,9 +15,10 @@ constexpr FrameIndex kEventWindowFrames = 1024;
 
 class Replayer::Impl {
  public:
-  Impl(std::unique_ptr<Store> store, schema::SessionRow session, CodecOptions codec,
-       std::vector<std::string> paths, const ReplayOptions& options)
+  Impl(std::unique_ptr<Store> store, int64_t format_version, schema::SessionRow session,
+       CodecOptions codec, std::vector<std::string> paths, const ReplayOptions& options)
       : store_(std::move(store)),
+        format_version_(format_version),
         session_(std::move(session)),
         codec_(codec),
         paths_(std::move(paths)),
@@ -200,11 +201,10 @@ class Replayer::Impl {
     const bool by_name = !name.empty();
     REEL_ASSIGN_OR_RETURN(
         Statement * st,
-        store_->prepare(by_name ? "SELECT frame, seq, name, entity_id, args FROM events WHERE "
-                                  "session_id = ? AND name = ? AND frame BETWEEN ? AND ? "
-                                  "ORDER BY frame, seq"
-                                : "SELECT frame, seq, name, entity_id, args FROM events WHERE "
-                                  "session_id = ? AND frame BETWEEN ? AND ? ORDER BY frame, seq"));
+        store_->prepare(fmt::format(
+            "SELECT frame, seq, name, entity_id, args, {} FROM events WHERE session_id = ? {}AND "
+            "frame BETWEEN ? AND ? ORDER BY frame, seq",
+            format_version_ >= 2 ? "time" : "NULL", by_name ? "AND name = ? " : "")));
     int p = 1;
     REEL_RETURN_IF_ERROR(st->bind(p++, session_.id));
     if (by_name) REEL_RETURN_IF_ERROR(st->bind(p++, name));
@@ -224,6 +224,7 @@ class Replayer::Impl {
       e.seq = st->column_int64(1);
       e.name = std::string(st->column_text(2));
       e.entity = st->column_is_null(3) ? -1 : st->column_int64(3);
+      if (!st->column_is_null(5)) e.time = st->column_double(5);
       auto args = schema::open_variant(
           st->column_blob(4),
           fmt::format("session {}: event frame {} seq {}", session_.id, e.frame, e.seq));
@@ -291,6 +292,7 @@ class Replayer::Impl {
 
  private:
   std::unique_ptr<Store> store_;
+  int64_t format_version_;  // events.time exists from version 2 on
   schema::SessionRow session_;
   CodecOptions codec_;
   std::vector<std::string> paths_;
@@ -310,12 +312,12 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path,
   store_options.read_only = true;
   store_options.create = false;
   REEL_ASSIGN_OR_RETURN(auto store, Store::open(path, store_options));
-  REEL_RETURN_IF_ERROR(schema::check_schema(*store));
+  REEL_ASSIGN_OR_RETURN(const int64_t format_version, schema::check_schema(*store));
   REEL_ASSIGN_OR_RETURN(schema::SessionRow session, schema::find_session(*store, session_key));
   REEL_ASSIGN_OR_RETURN(CodecOptions codec, schema::codec_options_of(session));
   REEL_ASSIGN_OR_RETURN(auto paths, schema::load_properties(*store, session.id));
   return std::unique_ptr<Replayer>(new Replayer(std::make_unique<Impl>(
-      std::move(store), std::move(session), codec, std::move(paths), options)));
+      std::move(store), format_version, std::move(session), codec, std::move(paths), options)));
 }
 
 Replayer::Replayer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

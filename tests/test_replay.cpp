@@ -220,6 +220,37 @@ void exec_sql(const std::string& path, const std::string& sql,
   sqlite3_close(db);
 }
 
+// Runs SQL statements that need not change a row (DDL, pragmas).
+void exec_script(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  INFO((error ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+int64_t query_int(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  const int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+// The database as format version 1 wrote it: events had no time column.
+void downgrade_to_format_1(const std::string& path) {
+  exec_script(path,
+              "ALTER TABLE events DROP COLUMN time; PRAGMA user_version = 1; "
+              "UPDATE reel_meta SET value = 1 WHERE key = 'format_version';");
+}
+
 std::vector<uint8_t> read_blob(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
@@ -409,6 +440,7 @@ TEST_CASE("events, event counts, keyframes and times come back as recorded", "[r
     REQUIRE(all->at(i).name == want[i].name);
     REQUIRE(all->at(i).entity == want[i].entity);
     REQUIRE(all->at(i).args == want[i].args);
+    REQUIRE(all->at(i).time == r.states[want[i].frame].time);  // stored with the event
   }
   auto jumps = replay->events(0, 99, "jump");
   REQUIRE_OK(jumps);
@@ -439,6 +471,48 @@ TEST_CASE("events, event counts, keyframes and times come back as recorded", "[r
   }
   REQUIRE(*replay->frame_at_time(-5) == 0);
   REQUIRE(*replay->frame_at_time(1e9) == 99);
+}
+
+TEST_CASE("a format-1 database is read, and a recorder adding a session migrates it", "[replay]") {
+  TempDir dir;
+  const auto path = dir.file("s.reel");
+  const Recording old = record(path, 31, 60, small_options(25), "old");
+  downgrade_to_format_1(path);
+  const auto check_old_session = [&] {
+    auto replay = open_replayer(path, "old");
+    auto events = replay->events(0, 59);
+    REQUIRE_OK(events);
+    REQUIRE_FALSE(events->empty());
+    for (const EventRecord& e : *events) {
+      REQUIRE_FALSE(e.time.has_value());  // not stored: computed on request
+      REQUIRE(*replay->time_of(e.frame) == old.states[e.frame].time);
+    }
+    for (FrameIndex f = 0; f < 60; f += 3) require_state(replay->seek(f), old.states[f]);
+  };
+  check_old_session();
+
+  const Recording added = record(path, 32, 40, small_options(25), "new");
+  REQUIRE(query_int(path, "PRAGMA user_version") == format::kFormatVersion);
+  REQUIRE(query_int(path, "SELECT value FROM reel_meta WHERE key = 'format_version'") ==
+          format::kFormatVersion);
+  check_old_session();  // its events keep a NULL time
+  auto replay = open_replayer(path, "new");
+  auto events = replay->events(0, 39);
+  REQUIRE_OK(events);
+  REQUIRE_FALSE(events->empty());
+  for (const EventRecord& e : *events) REQUIRE(e.time == added.states[e.frame].time);
+
+  // Versions outside 1..kFormatVersion are refused by readers and writers, naming both.
+  for (const int version : {0, format::kFormatVersion + 1}) {
+    exec_script(path, fmt::format("PRAGMA user_version = {}", version));
+    auto refused = Replayer::open(path, "new");
+    REQUIRE(refused.status().code() == StatusCode::kUnsupported);
+    CHECK_THAT(refused.status().message(),
+               Catch::Contains(fmt::format("format version {} is", version)) &&
+                   Catch::Contains(fmt::format("(1 to {})", format::kFormatVersion)));
+    auto writer = Recorder::open(path, SessionInfo{.name = "third"}, small_options(25));
+    REQUIRE(writer.status().code() == StatusCode::kUnsupported);
+  }
 }
 
 TEST_CASE("opening names the missing file, the foreign file and the unknown session", "[replay]") {

@@ -42,7 +42,8 @@ std::vector<TimedEvent> load_events(Replayer& replayer, const EventsArgs& args,
   std::vector<TimedEvent> out;
   out.reserve(records.size());
   for (auto& r : records) {
-    double t = value_or_throw(replayer.time_of(r.frame));
+    // Stored with the event since format version 2; decoded for older sessions.
+    const double t = r.time ? *r.time : value_or_throw(replayer.time_of(r.frame));
     out.push_back({std::move(r), t});
   }
   return out;

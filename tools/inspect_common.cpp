@@ -33,7 +33,7 @@ std::unique_ptr<Store> open_database(const std::string& path) {
   options.read_only = true;
   options.create = false;
   auto store = value_or_throw(Store::open(path, options));
-  throw_if_error(schema::check_schema(*store));
+  throw_if_error(schema::check_schema(*store).status());
   return store;
 }
 

@@ -6,8 +6,11 @@
 
 namespace reel::format {
 
-// FORMAT.md "Format version". Bumped when a reader of the previous version could misread a file.
-inline constexpr int kFormatVersion = 1;
+// FORMAT.md "Format version". Bumped when a reader of the previous version could misread a file
+// (or fail on it). Version 2 added events.time. Readers read every version from
+// kOldestFormatVersion on; a writer opening an older database migrates it first (FORMAT.md 5).
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kOldestFormatVersion = 1;
 // SQLite `PRAGMA application_id`: "REEL".
 inline constexpr int32_t kApplicationId = 0x5245454C;
 

@@ -17,10 +17,12 @@
 namespace reel::schema {
 
 // Writer: creates the tables in an empty database, or checks an existing one is a Reel database
-// of a format this build can write. Runs its own transaction.
+// of a format this build reads and migrates it to the current version when it is older (which
+// older builds then refuse: FORMAT.md 5). Runs its own transaction.
 [[nodiscard]] Status ensure_schema(Store& store);
-// Reader: kInvalidArgument "not a Reel database" / kUnsupported for a newer format version.
-[[nodiscard]] Status check_schema(Store& store);
+// Reader: the database's format version (kOldestFormatVersion .. kFormatVersion); kInvalidArgument
+// "not a Reel database" / kUnsupported for a version outside that range.
+[[nodiscard]] Result<int64_t> check_schema(Store& store);
 
 struct SessionRow {
   int64_t id = 0;

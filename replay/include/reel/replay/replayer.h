@@ -45,6 +45,9 @@ struct EventRecord {
   std::string name;
   EntityId entity = -1;
   Variant args;
+  // The frame's time as stored with the event; absent for sessions recorded in format version 1
+  // (Replayer::time_of(frame) gives it, at the cost of decoding).
+  std::optional<double> time;
 };
 
 struct PropertySample {
