@@ -10,41 +10,45 @@
 namespace reel {
 namespace {
 
-TEST_CASE("varint get reads every length the same with or without slack after it", "[varint]") {
-  std::mt19937_64 rng(7);
+// Calls check(v) for 50 random values of every significant bit length 0..64 (every varint
+// length 1..10).
+template <class Check>
+void for_values_of_every_length(uint64_t seed, Check check) {
+  std::mt19937_64 rng(seed);
   for (int bits = 0; bits <= 64; ++bits) {
     for (int trial = 0; trial < 50; ++trial) {
-      uint64_t v = bits == 0 ? 0 : (rng() >> (64 - bits)) | (uint64_t{1} << (bits - 1));
-      std::vector<uint8_t> bytes;
-      varint::put(bytes, v);
-      REQUIRE(bytes.size() == size_t(varint::size_of(v)));
-      for (size_t slack : {size_t{0}, size_t{3}, size_t{16}}) {
-        std::vector<uint8_t> buf = bytes;
-        buf.resize(bytes.size() + slack, 0xff);  // continuation bytes: must not be read into v
-        size_t pos = 0;
-        uint64_t got = 0;
-        REQUIRE(varint::get(buf, pos, buf.size(), got));
-        REQUIRE(got == v);
-        REQUIRE(pos == bytes.size());
-      }
+      check(bits == 0 ? 0 : (rng() >> (64 - bits)) | (uint64_t{1} << (bits - 1)));
     }
   }
 }
 
-TEST_CASE("varint put_raw writes every length as put does", "[varint]") {
-  std::mt19937_64 rng(11);
-  for (int bits = 0; bits <= 64; ++bits) {
-    for (int trial = 0; trial < 50; ++trial) {
-      uint64_t v = bits == 0 ? 0 : (rng() >> (64 - bits)) | (uint64_t{1} << (bits - 1));
-      std::vector<uint8_t> expected;
-      varint::put(expected, v);
-      std::vector<uint8_t> buf(16, 0xaa);
-      uint8_t* end = varint::put_raw(buf.data(), v);
-      REQUIRE(size_t(end - buf.data()) == expected.size());
-      REQUIRE(std::vector<uint8_t>(buf.data(), end) == expected);
-      REQUIRE(buf[end - buf.data()] == 0xaa);  // nothing written past the varint
+TEST_CASE("varint get reads every length the same with or without slack after it", "[varint]") {
+  for_values_of_every_length(7, [](uint64_t v) {
+    std::vector<uint8_t> bytes;
+    varint::put(bytes, v);
+    REQUIRE(bytes.size() == size_t(varint::size_of(v)));
+    for (size_t slack : {size_t{0}, size_t{3}, size_t{16}}) {
+      std::vector<uint8_t> buf = bytes;
+      buf.resize(bytes.size() + slack, 0xff);  // continuation bytes: must not be read into v
+      size_t pos = 0;
+      uint64_t got = 0;
+      REQUIRE(varint::get(buf, pos, buf.size(), got));
+      REQUIRE(got == v);
+      REQUIRE(pos == bytes.size());
     }
-  }
+  });
+}
+
+TEST_CASE("varint put_raw writes every length as put does", "[varint]") {
+  for_values_of_every_length(11, [](uint64_t v) {
+    std::vector<uint8_t> expected;
+    varint::put(expected, v);
+    std::vector<uint8_t> buf(16, 0xaa);
+    uint8_t* end = varint::put_raw(buf.data(), v);
+    REQUIRE(size_t(end - buf.data()) == expected.size());
+    REQUIRE(std::vector<uint8_t>(buf.data(), end) == expected);
+    REQUIRE(buf[end - buf.data()] == 0xaa);  // nothing written past the varint
+  });
 }
 
 TEST_CASE("varint get refuses truncation, overlong and overflowing input", "[varint]") {
