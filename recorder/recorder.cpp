@@ -404,9 +404,9 @@ class Recorder::Impl {
     cut_chunk();
     batch_.stored_bytes = static_cast<int64_t>(batch_.bytes());
     Status s = store_->write_transaction([this] { return write_batch(); });
-    std::lock_guard lock(mu_);
-    stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
     if (!s.ok()) {
+      std::lock_guard lock(mu_);
+      stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
       sticky_error_ = s.with_context(
           fmt::format("{}: commit of frames up to {}", store_->path(), batch_.last_frame));
       if (batch_.bytes() > kMaxUncommittedBytes) writer_failed_ = true;
@@ -414,14 +414,20 @@ class Recorder::Impl {
       done_.notify_all();
       return;
     }
-    sticky_error_ = {};
-    stats_.frames_committed += batch_.frames;
-    stats_.commits += 1;
-    stats_.stored_bytes += batch_.stored_bytes;
-    stats_.keyframes += static_cast<int64_t>(batch_.keyframes.size());
-    committed_frames_ = stats_.frames_committed;
-    batch_ = Batch{};
-    done_.notify_all();
+    {
+      // Only counters under the lock the game thread's end_frame takes: the committed batch
+      // (blobs of a whole commit interval) is freed after it is released.
+      std::lock_guard lock(mu_);
+      stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
+      sticky_error_ = {};
+      stats_.frames_committed += batch_.frames;
+      stats_.commits += 1;
+      stats_.stored_bytes += batch_.stored_bytes;
+      stats_.keyframes += static_cast<int64_t>(batch_.keyframes.size());
+      committed_frames_ = stats_.frames_committed;
+      done_.notify_all();
+    }
+    batch_ = Batch{};  // the writer thread's own
   }
 
   // The transaction body: re-runnable, reads only batch_.
