@@ -732,7 +732,8 @@ void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
 }
 
 // Writes the op byte (meta) and lane residuals (lanes) of a change between two values of the same
-// numeric type. `prev` is the history entry (unusable when NIL or of another type).
+// numeric type. `history` is the slot's entry: its previous value is unusable when NIL or of
+// another type; its grid memos are brought up to date in lossy mode.
 void ChunkWriter::encode_lanes(const Variant& cur_value, DeltaHistory::Previous& history,
                                const Variant& next_value) {
   const Type type = next_value.type();
