@@ -18,7 +18,7 @@ class Replayer::Impl {
   Impl(std::unique_ptr<Store> store, int64_t format_version, schema::SessionRow session,
        CodecOptions codec, std::vector<std::string> paths, const ReplayOptions& options)
       : store_(std::move(store)),
-        format_version_(format_version),
+        events_sql_{events_query(format_version, false), events_query(format_version, true)},
         session_(std::move(session)),
         codec_(codec),
         paths_(std::move(paths)),
@@ -199,12 +199,7 @@ class Replayer::Impl {
 
   Result<std::vector<EventRecord>> events(FrameIndex from, FrameIndex to, std::string_view name) {
     const bool by_name = !name.empty();
-    REEL_ASSIGN_OR_RETURN(
-        Statement * st,
-        store_->prepare(fmt::format(
-            "SELECT frame, seq, name, entity_id, args, {} FROM events WHERE session_id = ? {}AND "
-            "frame BETWEEN ? AND ? ORDER BY frame, seq",
-            format_version_ >= 2 ? "time" : "NULL", by_name ? "AND name = ? " : "")));
+    REEL_ASSIGN_OR_RETURN(Statement * st, store_->prepare(events_sql_[by_name]));
     int p = 1;
     REEL_RETURN_IF_ERROR(st->bind(p++, session_.id));
     if (by_name) REEL_RETURN_IF_ERROR(st->bind(p++, name));
@@ -291,8 +286,16 @@ class Replayer::Impl {
   }
 
  private:
+  // The events of a frame range, all or by name (events.time exists from format version 2 on).
+  static std::string events_query(int64_t format_version, bool by_name) {
+    return fmt::format(
+        "SELECT frame, seq, name, entity_id, args, {} FROM events WHERE session_id = ? {}AND "
+        "frame BETWEEN ? AND ? ORDER BY frame, seq",
+        format_version >= 2 ? "time" : "NULL", by_name ? "AND name = ? " : "");
+  }
+
   std::unique_ptr<Store> store_;
-  int64_t format_version_;  // events.time exists from version 2 on
+  const std::string events_sql_[2];  // [by_name]
   schema::SessionRow session_;
   CodecOptions codec_;
   std::vector<std::string> paths_;

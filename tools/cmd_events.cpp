@@ -19,13 +19,9 @@ struct EventsArgs {
   std::string from, to;
 };
 
-struct TimedEvent {
-  EventRecord record;
-  double time = 0;
-};
-
-std::vector<TimedEvent> load_events(Replayer& replayer, const EventsArgs& args,
-                                    const FrameRange& range) {
+// The events of the range, each with its time.
+std::vector<EventRecord> load_events(Replayer& replayer, const EventsArgs& args,
+                                     const FrameRange& range) {
   std::vector<EventRecord> records;
   if (args.names.empty()) {
     records = value_or_throw(replayer.events(range.from, range.to));
@@ -39,27 +35,23 @@ std::vector<TimedEvent> load_events(Replayer& replayer, const EventsArgs& args,
       return std::tie(a.frame, a.seq) < std::tie(b.frame, b.seq);
     });
   }
-  std::vector<TimedEvent> out;
-  out.reserve(records.size());
   for (auto& r : records) {
     // Stored with the event since format version 2; decoded for older sessions.
-    const double t = r.time ? *r.time : value_or_throw(replayer.time_of(r.frame));
-    out.push_back({std::move(r), t});
+    if (!r.time) r.time = value_or_throw(replayer.time_of(r.frame));
   }
-  return out;
+  return records;
 }
 
-void print_text(const std::vector<TimedEvent>& events) {
+void print_text(const std::vector<EventRecord>& events) {
   fmt::print("{:>8}  {:>12}  {:<16}  {:>8}  {}\n", "FRAME", "TIME", "NAME", "ENTITY", "ARGS");
-  for (const auto& e : events) {
-    const auto& r = e.record;
-    fmt::print("{:>8}  {:>12}  {:<16}  {:>8}  {}\n", r.frame, format_time(e.time), r.name,
+  for (const auto& r : events) {
+    fmt::print("{:>8}  {:>12}  {:<16}  {:>8}  {}\n", r.frame, format_time(*r.time), r.name,
                r.entity < 0 ? std::string("-") : fmt::format("{}", r.entity), to_text(r.args));
   }
 }
 
 void print_json_events(const Replayer& replayer, const FrameRange& range,
-                       const std::vector<TimedEvent>& events) {
+                       const std::vector<EventRecord>& events) {
   JsonWriter j;
   j.begin_object()
       .field("session", replayer.session().name)
@@ -67,9 +59,8 @@ void print_json_events(const Replayer& replayer, const FrameRange& range,
       .field("to", range.to)
       .key("events")
       .begin_array();
-  for (const auto& e : events) {
-    const auto& r = e.record;
-    j.begin_object().field("frame", r.frame).field("time", e.time).field("name", r.name);
+  for (const auto& r : events) {
+    j.begin_object().field("frame", r.frame).field("time", *r.time).field("name", r.name);
     j.key("entity");
     if (r.entity < 0) {
       j.null();
