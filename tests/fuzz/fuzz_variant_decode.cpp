@@ -92,11 +92,13 @@ void check_one(std::span<const uint8_t> input, GodotDialect dialect, bool object
   if (!encoded.ok()) fail("a decoded value does not re-encode", encoded.status());
   auto again = decode_variant(*encoded, dopt);
   if (!again.ok()) fail("a re-encoded value does not decode", again.status());
+  // A value Godot does not round-trip may also change length: a Godot 3 Object whose class name
+  // is a lone BOM re-decodes as a null Object, which ends before its (re-encoded) property count.
+  if (!round_trips_exactly(decoded->value, dialect == GodotDialect::kGodot4)) return;
   if (again->bytes_read != encoded->size()) {
     fail("re-decode left bytes", Status::internal("{} of {}", again->bytes_read, encoded->size()));
   }
-  if (round_trips_exactly(decoded->value, dialect == GodotDialect::kGodot4) &&
-      !(again->value == decoded->value)) {
+  if (!(again->value == decoded->value)) {
     fail("re-decoded value differs",
          Status::internal("dialect {}, objects {}", static_cast<int>(dialect), objects));
   }
