@@ -161,12 +161,12 @@ class Recorder::Impl {
         ++current_->frame.coalesced;
         ++dropped_;
         carrying_ = true;
-        return sticky_error_;
+        return current_error();
       }
       space_.wait(lock, [&] { return queue_.size() < size_t(options_.queue_frames) || stopping_; });
     }
     push_locked();
-    return sticky_error_;
+    return current_error();
   }
 
   Status flush() {
@@ -189,7 +189,7 @@ class Recorder::Impl {
       return committed_frames_ >= target || failed_commits_ > failures_before || writer_failed_ ||
              writer_exited_;
     });
-    return sticky_error_;
+    return current_error();
   }
 
   Status close() {
@@ -337,7 +337,7 @@ class Recorder::Impl {
     for (Event& e : f.events) {
       Batch::EventRow row{f.index, seq++, std::move(e.name), e.entity, {}, f.time};
       if (Status s = schema::seal_variant(e.args, row.sealed_args); !s.ok()) {
-        set_error(s.with_context(fmt::format("frame {} event '{}'", f.index, row.name)));
+        set_data_error(s.with_context(fmt::format("frame {} event '{}'", f.index, row.name)));
         continue;
       }
       batch_.events.push_back(std::move(row));
@@ -380,7 +380,9 @@ class Recorder::Impl {
     if (s.ok()) {
       out.assign(seal_scratch_.begin(), seal_scratch_.end());
     } else {
-      set_error(s);
+      set_data_error(s.with_context(fmt::format("sealing the {} blob of frames up to {}",
+                                                kind == BlobKind::kKeyframe ? "keyframe" : "chunk",
+                                                batch_.last_frame)));
     }
     std::lock_guard lock(mu_);
     stats_.raw_bytes += static_cast<int64_t>(raw.size());
@@ -407,7 +409,7 @@ class Recorder::Impl {
     if (!s.ok()) {
       std::lock_guard lock(mu_);
       stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
-      sticky_error_ = s.with_context(
+      commit_error_ = s.with_context(
           fmt::format("{}: commit of frames up to {}", store_->path(), batch_.last_frame));
       if (batch_.bytes() > kMaxUncommittedBytes) writer_failed_ = true;
       ++failed_commits_;
@@ -419,7 +421,7 @@ class Recorder::Impl {
       // (blobs of a whole commit interval) is freed after it is released.
       std::lock_guard lock(mu_);
       stats_.commit_retries = static_cast<int64_t>(store_->commit_retries());
-      sticky_error_ = {};
+      commit_error_ = {};
       stats_.frames_committed += batch_.frames;
       stats_.commits += 1;
       stats_.stored_bytes += batch_.stored_bytes;
@@ -534,10 +536,14 @@ class Recorder::Impl {
     });
   }
 
-  void set_error(const Status& s) {
+  // Something handed over could not be stored (an event whose args do not encode, a blob that
+  // could not be sealed): reported from now on, whatever later commits do.
+  void set_data_error(const Status& s) {
     std::lock_guard lock(mu_);
-    if (sticky_error_.ok()) sticky_error_ = s;
+    if (data_error_.ok()) data_error_ = s;
   }
+  // REQUIRES: mu_ held.
+  Status current_error() const { return !data_error_.ok() ? data_error_ : commit_error_; }
 
   const RecorderOptions options_;
   std::unique_ptr<Store> store_;  // writer thread only (and close() after the join)
@@ -567,7 +573,9 @@ class Recorder::Impl {
   std::deque<std::unique_ptr<QueuedFrame>> queue_;
   int64_t pushed_ = 0, dropped_ = 0, committed_frames_ = 0, failed_commits_ = 0;
   bool flush_requested_ = false, stopping_ = false, writer_failed_ = false, writer_exited_ = false;
-  Status sticky_error_;
+  // The last commit's storage error (cleared by the next successful commit), and the first loss
+  // of handed-over data (never cleared); end_frame, flush and close return the latter first.
+  Status commit_error_, data_error_;
   RecorderStats stats_;
 
   std::mutex pool_mu_;

@@ -465,6 +465,52 @@ TEST_CASE("a full disk surfaces as a status and keeps what was committed", "[rec
   REQUIRE(session->frame_count >= 20);
 }
 
+TEST_CASE("an event that cannot be stored is reported until close, whatever commits follow",
+          "[recorder]") {
+  TempDir dir;
+  const std::string path = dir.file("event.reel");
+  auto rec = Recorder::open(path, SessionInfo{.name = "ev"}, options_with(10, 0));
+  REQUIRE_OK(rec);
+  Variant too_deep = Array{};  // past the codec's 1024 nesting levels: args that cannot encode
+  for (int i = 0; i < 1100; ++i) {
+    Array outer;
+    outer.items.push_back(std::move(too_deep));
+    too_deep = std::move(outer);
+  }
+  (*rec)->begin_frame(0, 0.0);
+  (*rec)->set(1, "p", int64_t{0});
+  (*rec)->event("too_deep", std::move(too_deep), 1);
+  (void)(*rec)->end_frame();
+  const Status first = (*rec)->flush();
+  INFO(first.to_string());
+  REQUIRE_FALSE(first.ok());
+  REQUIRE_THAT(first.to_string(), Catch::Matchers::Contains("frame 0 event 'too_deep'"));
+  for (int i = 1; i < 30; ++i) {  // every frame commits on its own, successfully
+    (*rec)->begin_frame(i, i / 60.0);
+    (*rec)->set(1, "p", int64_t{i});
+    if (i == 5) (*rec)->event("fine", Array{}, 1);
+    REQUIRE((*rec)->end_frame().to_string() == first.to_string());
+  }
+  REQUIRE((*rec)->flush().to_string() == first.to_string());
+  REQUIRE((*rec)->close().to_string() == first.to_string());
+  // Everything else was stored: every frame, and the event that could be.
+  auto store = Store::open(path, StoreOptions{.read_only = true});
+  REQUIRE_OK(store);
+  auto session = schema::find_session(**store, "ev");
+  REQUIRE_OK(session);
+  REQUIRE(session->frame_count == 30);
+  auto events = (*store)->prepare("SELECT name, frame FROM events");
+  REQUIRE_OK(events);
+  auto row = (*events)->step();
+  REQUIRE_OK(row);
+  REQUIRE(*row);
+  REQUIRE((*events)->column_text(0) == "fine");
+  REQUIRE((*events)->column_int64(1) == 5);
+  row = (*events)->step();
+  REQUIRE_OK(row);
+  REQUIRE_FALSE(*row);
+}
+
 TEST_CASE("a read-only database is refused with a clear error", "[recorder]") {
   TempDir dir;
   const std::string path = dir.file("ro.reel");

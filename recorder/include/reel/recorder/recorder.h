@@ -6,7 +6,9 @@
 //   never touch SQLite or compress anything.
 // - A writer thread owned by the Recorder encodes, compresses and commits; it is the only writer of
 //   its session. Storage errors are reported through the Status of later calls (end_frame, flush,
-//   close) and through stats(); what was committed before an error stays intact.
+//   close) until a commit succeeds again; what was committed before an error stays intact. Data
+//   that could not be stored at all (an event whose args do not encode, such as nesting past
+//   1024 levels) is reported by every later call, close included; the rest is still recorded.
 //
 // Example:
 //   reel::RecorderOptions options;           // defaults: local profile, lossless
@@ -100,8 +102,9 @@ class Recorder {
   void spawn(EntityId entity, std::string_view class_name);
   void despawn(EntityId entity);
   void event(std::string_view name, Variant args = {}, EntityId entity = -1);
-  // Hands the frame to the writer. Returns the writer's first storage error, if any, so the game
-  // learns of a full disk promptly; the frame is still queued unless the error is permanent.
+  // Hands the frame to the writer. Returns the first loss of handed-over data, else the last
+  // commit's storage error, if any, so the game learns of a full disk promptly; the frame is
+  // still queued unless the error is permanent.
   [[nodiscard]] Status end_frame();
 
   // Blocks until every frame handed over so far is committed.
