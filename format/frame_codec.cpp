@@ -682,22 +682,28 @@ bool ChunkWriter::add_frame(Frame& frame) {
 // precedes them in the meta stream, is known only at the end.
 void ChunkWriter::encode_changes(Frame& frame) {
   auto& changes = frame.changes;
-  auto by_slot = [](const auto& a, const auto& b) {
-    return a.entity != b.entity ? a.entity < b.entity : a.property < b.property;
-  };
-  if (!std::is_sorted(changes.begin(), changes.end(), by_slot)) {
-    std::stable_sort(changes.begin(), changes.end(), by_slot);
+  order_.resize(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    order_[i] = ChangeKey{changes[i].entity, uint64_t{changes[i].property} << 32 | i};
   }
+  auto by_key = [](const ChangeKey& a, const ChangeKey& b) {
+    return a.entity != b.entity ? a.entity < b.entity : a.property_and_index < b.property_and_index;
+  };
+  if (!std::is_sorted(order_.begin(), order_.end(), by_key)) {
+    std::sort(order_.begin(), order_.end(), by_key);
+  }
+  const auto same_slot = [](const ChangeKey& a, const ChangeKey& b) {
+    return a.entity == b.entity && a.property_and_index >> 32 == b.property_and_index >> 32;
+  };
   changes_meta_.clear();
   EntityCursor entities(state_, frame.index);
   uint64_t kept = 0;
   EntityId prev_entity = 0;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    if (i + 1 < changes.size() && changes[i + 1].entity == changes[i].entity &&
-        changes[i + 1].property == changes[i].property) {
+  for (size_t i = 0; i < order_.size(); ++i) {
+    if (i + 1 < order_.size() && same_slot(order_[i], order_[i + 1])) {
       continue;  // superseded later in the same frame
     }
-    PropertyChange& c = changes[i];
+    PropertyChange& c = changes[static_cast<uint32_t>(order_[i].property_and_index)];
     if (options_.lossy.enabled) quantize_in_place(c.value);
     if (EntityState* e = entities.find(c.entity)) {
       const Variant* cur = e->find(c.property);

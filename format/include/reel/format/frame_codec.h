@@ -170,6 +170,13 @@ class ChunkWriter {
   detail::ByteSink meta_, changes_meta_;
   detail::ByteSink lanes_[format::kLaneStreamCount];
   std::vector<uint8_t> scratch_;  // full values, before they join meta_
+  // A frame's changes in canonical order (entity, property, then position in the frame), sorted
+  // as 16-byte keys rather than moving the changes and their Variants.
+  struct ChangeKey {
+    EntityId entity;
+    uint64_t property_and_index;  // property << 32 | index in Frame::changes
+  };
+  std::vector<ChangeKey> order_;
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
