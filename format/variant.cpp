@@ -80,8 +80,7 @@ bool same_value(const T& a, const T& b) {
     return true;
   } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int64_t> ||
                        std::is_same_v<T, std::string> || std::is_same_v<T, PackedByteArray> ||
-                       std::is_same_v<T, PackedInt32Array> ||
-                       std::is_same_v<T, PackedInt64Array> ||
+                       std::is_same_v<T, PackedInt32Array> || std::is_same_v<T, PackedInt64Array> ||
                        std::is_same_v<T, PackedStringArray>) {
     return a == b;
   } else if constexpr (std::is_same_v<T, StringName>) {
@@ -94,6 +93,8 @@ bool same_value(const T& a, const T& b) {
     return a.name == b.name && a.object_id == b.object_id;
   } else if constexpr (std::is_same_v<T, Array>) {
     return container_type_equal(a.element_type, b.element_type) && a.items == b.items;
+  } else if constexpr (std::is_same_v<T, Boxed<Dictionary>>) {
+    return same_value(a.get(), b.get());
   } else if constexpr (std::is_same_v<T, Dictionary>) {
     return container_type_equal(a.key_type, b.key_type) &&
            container_type_equal(a.value_type, b.value_type) && a.keys() == b.keys() &&
@@ -112,8 +113,12 @@ bool same_value(const T& a, const T& b) {
   }
 }
 
-uint64_t hash_bytes(const void* p, size_t n, uint64_t seed) { return XXH3_64bits_withSeed(p, n, seed); }
-uint64_t hash_string(const std::string& s, uint64_t seed) { return hash_bytes(s.data(), s.size(), seed); }
+uint64_t hash_bytes(const void* p, size_t n, uint64_t seed) {
+  return XXH3_64bits_withSeed(p, n, seed);
+}
+uint64_t hash_string(const std::string& s, uint64_t seed) {
+  return hash_bytes(s.data(), s.size(), seed);
+}
 
 template <class T>
 uint64_t hash_value(const T& v, uint64_t seed) {
@@ -129,6 +134,8 @@ uint64_t hash_value(const T& v, uint64_t seed) {
     h = hash_bytes("/", 1, h);
     for (const auto& n : v.subnames) h = hash_string(n, h);
     return h;
+  } else if constexpr (std::is_same_v<T, Boxed<Dictionary>>) {
+    return hash_value(v.get(), seed);
   } else if constexpr (std::is_same_v<T, Object>) {
     return hash_bytes(&v.instance_id, sizeof v.instance_id, seed);
   } else if constexpr (std::is_same_v<T, Signal>) {

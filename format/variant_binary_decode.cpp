@@ -461,7 +461,8 @@ bool Decoder::read_array(Variant& out, uint32_t header, int depth) {
 
 bool Decoder::read_dictionary(Variant& out, uint32_t header, int depth) {
   REEL_TRY(check_depth(depth, "Dictionary"));
-  Dictionary& dict = out.storage().emplace<Dictionary>();
+  REEL_TRY(charge(sizeof(Dictionary), "Dictionary"));  // held out of line (Boxed)
+  Dictionary& dict = out.emplace<Dictionary>();
   const uint32_t key_kind = (header >> kDictKeyKindShift) & 3;
   const uint32_t value_kind = (header >> kDictValueKindShift) & 3;
   if (!godot3_ && (key_kind | value_kind) != 0) {  // a typed dictionary

@@ -272,6 +272,7 @@ class Printer {
     append_quoted(out_, s.name);
     out_ += fmt::format(", {})", s.object_id);
   }
+  void write(const Boxed<Dictionary>& d) { write(d.get()); }
   void write(const Dictionary& d) {
     const bool typed =
         d.key_type.kind != ContainerKind::kNone || d.value_type.kind != ContainerKind::kNone;

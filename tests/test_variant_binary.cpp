@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "reel/format/variant_binary.h"
+#include "reel/format/variant_text.h"
 #include "test_util.h"
 
 namespace reel {
@@ -867,6 +868,44 @@ TEST_CASE("copies of a large Dictionary keep finding their own keys after each a
   REQUIRE(b.find(int64_t{200}) != nullptr);
   REQUIRE(b.find(int64_t{100}) == nullptr);
   REQUIRE(b.find(int64_t{39})->get<int64_t>() == 39);
+}
+
+TEST_CASE("a Variant stays small: a Dictionary is held out of line", "[model]") {
+  // Every frame change, world-state slot and undo-log entry holds a Variant: the largest inline
+  // alternatives (Projection, Array) set its size, not the Dictionary.
+  STATIC_REQUIRE(sizeof(Variant) <= sizeof(Projection) + 8);
+  STATIC_REQUIRE(sizeof(Array) <= sizeof(Projection));
+}
+
+TEST_CASE("a Dictionary Variant copies deeply and reads empty once moved from", "[model]") {
+  Dictionary d;
+  d.set(StringName{"hp"}, int64_t{10});
+  Variant a = d;
+  Variant b = a;
+  b.get<Dictionary>().set(StringName{"hp"}, int64_t{11});
+  REQUIRE(a.get<Dictionary>().find(StringName{"hp"})->get<int64_t>() == 10);
+  REQUIRE(b.get<Dictionary>().find(StringName{"hp"})->get<int64_t>() == 11);
+  REQUIRE_FALSE(a == b);
+  b = a;
+  REQUIRE(a == b);
+  REQUIRE(a.hash() == b.hash());
+
+  Variant moved = std::move(a);
+  REQUIRE(moved.get<Dictionary>().size() == 1);
+  // NOLINTNEXTLINE(bugprone-use-after-move): the moved-from state is specified
+  REQUIRE(a.type() == Type::DICTIONARY);
+  REQUIRE(a.get<Dictionary>().empty());
+  REQUIRE(a == Variant(Dictionary{}));
+  REQUIRE(a.hash() == Variant(Dictionary{}).hash());
+  a.get<Dictionary>().set(int64_t{1}, int64_t{2});  // a moved-from box takes values again
+  REQUIRE(a.get<Dictionary>().size() == 1);
+
+  Variant e;
+  e.emplace<Dictionary>().set(int64_t{5}, true);
+  REQUIRE(e.is<Dictionary>());
+  REQUIRE(e.get_if<Dictionary>()->size() == 1);
+  REQUIRE(e.get_if<Array>() == nullptr);
+  REQUIRE(to_text(e) == "{5: true}");
 }
 
 }  // namespace

@@ -204,6 +204,38 @@ class Dictionary {
   mutable std::shared_ptr<std::vector<std::pair<uint64_t, uint32_t>>> index_;
 };
 
+// A Variant alternative kept out of line so that every Variant stays small (72 bytes: the largest
+// inline alternatives, Projection and Array, plus the type index): a Dictionary inline would make
+// every Variant, frame change and world-state slot twice as large. Value semantics: copies are
+// deep, moves steal the pointer; an empty box (default or moved-from) reads as an empty T.
+template <class T>
+class Boxed {
+ public:
+  Boxed() noexcept = default;
+  Boxed(T&& v) : p_(std::make_unique<T>(std::move(v))) {}  // NOLINT
+  Boxed(const T& v) : p_(std::make_unique<T>(v)) {}        // NOLINT
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+
+  const T& get() const { return p_ ? *p_ : empty(); }
+  T& get() {
+    if (!p_) p_ = std::make_unique<T>();
+    return *p_;
+  }
+
+ private:
+  static const T& empty() {
+    static const T kEmpty;
+    return kEmpty;
+  }
+  std::unique_ptr<T> p_;
+};
+
 using PackedByteArray = std::vector<uint8_t>;
 using PackedInt32Array = std::vector<int32_t>;
 using PackedInt64Array = std::vector<int64_t>;
@@ -217,55 +249,78 @@ using PackedVector4Array = std::vector<Vector4>;
 
 class Variant {
  public:
-  // The alternative index of Storage equals the Godot 4 type id.
+  // The alternative index of Storage equals the Godot 4 type id. A Dictionary is stored boxed
+  // (StoredAs<Dictionary>); the accessors below hand out the Dictionary itself.
   using Storage =
       std::variant<std::monostate, bool, int64_t, double, std::string, Vector2, Vector2i, Rect2,
                    Rect2i, Vector3, Vector3i, Vector4, Vector4i, Transform2D, Plane, Quaternion,
                    AABB, Basis, Transform3D, Projection, Color, StringName, NodePath, RID, Object,
-                   Callable, Signal, Dictionary, Array, PackedByteArray, PackedInt32Array,
+                   Callable, Signal, Boxed<Dictionary>, Array, PackedByteArray, PackedInt32Array,
                    PackedInt64Array, PackedFloat32Array, PackedFloat64Array, PackedStringArray,
                    PackedVector2Array, PackedVector3Array, PackedColorArray, PackedVector4Array>;
   static_assert(std::variant_size_v<Storage> == kTypeCount);
 
   // User-provided on purpose: a defaulted constructor would make value-initialization
-  // (Variant{}, vector::emplace_back(), resize) zero-fill all 152 bytes before constructing NIL.
+  // (Variant{}, vector::emplace_back(), resize) zero-fill all 72 bytes before constructing NIL.
   Variant() noexcept {}
-  Variant(std::nullptr_t) {}                          // NOLINT
-  Variant(bool v) : v_(v) {}                          // NOLINT
-  Variant(int v) : v_(int64_t{v}) {}                  // NOLINT
-  Variant(int64_t v) : v_(v) {}                       // NOLINT
-  Variant(double v) : v_(v) {}                        // NOLINT
-  Variant(const char* v) : v_(std::string(v)) {}      // NOLINT
-  Variant(std::string v) : v_(std::move(v)) {}        // NOLINT
-  Variant(std::string_view v) : v_(std::string(v)) {} // NOLINT
+  Variant(std::nullptr_t) {}                           // NOLINT
+  Variant(bool v) : v_(v) {}                           // NOLINT
+  Variant(int v) : v_(int64_t{v}) {}                   // NOLINT
+  Variant(int64_t v) : v_(v) {}                        // NOLINT
+  Variant(double v) : v_(v) {}                         // NOLINT
+  Variant(const char* v) : v_(std::string(v)) {}       // NOLINT
+  Variant(std::string v) : v_(std::move(v)) {}         // NOLINT
+  Variant(std::string_view v) : v_(std::string(v)) {}  // NOLINT
   template <class T>
-    requires(!std::is_same_v<std::decay_t<T>, Variant> &&
-             std::is_constructible_v<Storage, T &&> && !std::is_arithmetic_v<std::decay_t<T>>)
-  Variant(T&& v) : v_(std::forward<T>(v)) {}  // NOLINT
+  requires(!std::is_same_v<std::decay_t<T>, Variant> && std::is_constructible_v<Storage, T&&> &&
+           !std::is_arithmetic_v<std::decay_t<T>>) Variant(T&& v)
+      : v_(std::forward<T>(v)) {}  // NOLINT
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_nil() const { return v_.index() == 0; }
 
   template <class T>
+  using StoredAs = std::conditional_t<std::is_same_v<T, Dictionary>, Boxed<Dictionary>, T>;
+
+  template <class T>
   bool is() const {
-    return std::holds_alternative<T>(v_);
+    return std::holds_alternative<StoredAs<T>>(v_);
   }
   // REQUIRES: is<T>().
   template <class T>
   const T& get() const {
-    return *std::get_if<T>(&v_);
+    return *get_if<T>();
   }
   template <class T>
   T& get() {
-    return *std::get_if<T>(&v_);
+    return *get_if<T>();
   }
   template <class T>
   const T* get_if() const {
-    return std::get_if<T>(&v_);
+    if constexpr (std::is_same_v<T, Dictionary>) {
+      const auto* box = std::get_if<Boxed<Dictionary>>(&v_);
+      return box ? &box->get() : nullptr;
+    } else {
+      return std::get_if<T>(&v_);
+    }
   }
   template <class T>
   T* get_if() {
-    return std::get_if<T>(&v_);
+    if constexpr (std::is_same_v<T, Dictionary>) {
+      auto* box = std::get_if<Boxed<Dictionary>>(&v_);
+      return box ? &box->get() : nullptr;
+    } else {
+      return std::get_if<T>(&v_);
+    }
+  }
+  // Replaces the value with a default T and returns it.
+  template <class T>
+  T& emplace() {
+    if constexpr (std::is_same_v<T, Dictionary>) {
+      return v_.template emplace<Boxed<Dictionary>>(Dictionary{}).get();
+    } else {
+      return v_.template emplace<T>();
+    }
   }
 
   const Storage& storage() const { return v_; }
@@ -288,7 +343,11 @@ struct FullObject {
   std::vector<Variant> property_values;
 };
 
-inline size_t Dictionary::size() const { return keys_.size(); }
-inline bool Dictionary::empty() const { return keys_.empty(); }
+inline size_t Dictionary::size() const {
+  return keys_.size();
+}
+inline bool Dictionary::empty() const {
+  return keys_.empty();
+}
 
 }  // namespace reel

@@ -37,9 +37,10 @@ struct DecodeOptions {
   // Nesting limit for Arrays/Dictionaries/Objects (Godot's MAX_RECURSION_DEPTH is 1024).
   int max_depth = 1024;
   // Cap on the memory one decode may allocate, as a multiple of the input size plus a constant.
-  // The model's overhead per encoded byte is bounded (a 4-byte NIL element becomes a 152-byte
-  // Variant, 38x), so a legitimate buffer never reaches it; a hostile count cannot allocate beyond
-  // it. What is charged: container slots, string bytes and packed-array storage.
+  // The model's overhead per encoded byte is bounded (an 8-byte empty Dictionary element becomes
+  // a 72-byte Variant slot and a 144-byte Dictionary, 27x), so a legitimate buffer never reaches
+  // it; a hostile count cannot allocate beyond it. What is charged: container slots, Dictionaries,
+  // string bytes and packed-array storage.
   size_t max_alloc_factor = 64;
   size_t max_alloc_base = 1 << 20;
 };
