@@ -1,0 +1,34 @@
+// `reel bench record` end to end on a tiny session: every configuration runs in its own process
+// and reports every figure. (What the figures are worth is the benchmark's business, not a test's.)
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
+namespace {
+
+using reel::testing::run_command;
+using reel::testing::TempDir;
+
+}  // namespace
+
+TEST_CASE("reel bench record reports every configuration and figure as JSON", "[cli][bench]") {
+  TempDir dir;
+  const auto result = run_command(std::string(REEL_BINARY) +
+                                  " bench record --frames 120 --paced 1 --players 4 --props 10"
+                                  " --json --dir " +
+                                  dir.path().string() + " 2>/dev/null");
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  for (const char* name : {"reel_lossless", "reel_lossy", "rosbag2_style", "full_state"}) {
+    CHECK_THAT(result.out,
+               Catch::Contains(std::string("\"name\": \"") + name + "\", \"ok\": true"));
+  }
+  for (const char* field : {"\"game_floor_p99_us\"", "\"game_p50_us\"", "\"game_p99_us\"",
+                            "\"burst_p99_us\"", "\"x_real_time\"", "\"peak_rss_kb\""}) {
+    CHECK_THAT(result.out, Catch::Contains(field));
+  }
+  CHECK_THAT(result.out, Catch::Contains("game-thread p99 <= 20 us"));
+  CHECK_THAT(result.out, Catch::Contains("lossy <= 1/12 of (b)"));
+}
