@@ -271,10 +271,13 @@ class Variant {
   Variant(const char* v) : v_(std::string(v)) {}       // NOLINT
   Variant(std::string v) : v_(std::move(v)) {}         // NOLINT
   Variant(std::string_view v) : v_(std::string(v)) {}  // NOLINT
+  // clang-format 14 folds a requires-clause into the declaration it constrains.
+  // clang-format off
   template <class T>
-  requires(!std::is_same_v<std::decay_t<T>, Variant> && std::is_constructible_v<Storage, T&&> &&
-           !std::is_arithmetic_v<std::decay_t<T>>) Variant(T&& v)
-      : v_(std::forward<T>(v)) {}  // NOLINT
+    requires(!std::is_same_v<std::decay_t<T>, Variant> &&
+             std::is_constructible_v<Storage, T &&> && !std::is_arithmetic_v<std::decay_t<T>>)
+  Variant(T&& v) : v_(std::forward<T>(v)) {}  // NOLINT
+  // clang-format on
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_nil() const { return v_.index() == 0; }
