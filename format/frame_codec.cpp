@@ -1,6 +1,7 @@
 #include "reel/format/frame_codec.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -28,9 +29,12 @@ struct LaneLayout {
   bool quantizable = false;  // every lane has a class != kNoQuant
   std::array<uint8_t, 16> classes{};
   std::array<uint8_t, 16> streams{};  // each lane's stream when temporally predicted (FORMAT.md 6)
+  // Bit k of stream_lanes[s]: lane k's residual is in stream s when temporally predicted.
+  std::array<uint16_t, format::kLaneStreamCount> stream_lanes{};
 };
 
-LaneLayout make_layout(uint8_t count, uint8_t width, std::initializer_list<uint8_t> classes = {}) {
+constexpr LaneLayout make_layout(uint8_t count, uint8_t width,
+                                 std::initializer_list<uint8_t> classes = {}) {
   LaneLayout l;
   l.count = count;
   l.width = width;
@@ -40,35 +44,37 @@ LaneLayout make_layout(uint8_t count, uint8_t width, std::initializer_list<uint8
     l.classes[i++] = c;
   }
   l.quantizable = classes.size() == count;
+  for (int k = 0; k < count; ++k) l.stream_lanes[l.streams[k]] |= uint16_t(1u << k);
   return l;
 }
 
+constexpr std::array<LaneLayout, kTypeCount> kLaneLayouts = [] {
+  std::array<LaneLayout, kTypeCount> t{};
+  const uint8_t P = kPosition, B = kBasisElement, Q = kQuatComponent;
+  t[int(Type::INT)] = make_layout(1, 8);
+  t[int(Type::FLOAT)] = make_layout(1, 8);
+  t[int(Type::VECTOR2)] = make_layout(2, 4, {P, P});
+  t[int(Type::VECTOR2I)] = make_layout(2, 4);
+  t[int(Type::RECT2)] = make_layout(4, 4);
+  t[int(Type::RECT2I)] = make_layout(4, 4);
+  t[int(Type::VECTOR3)] = make_layout(3, 4, {P, P, P});
+  t[int(Type::VECTOR3I)] = make_layout(3, 4);
+  t[int(Type::VECTOR4)] = make_layout(4, 4);
+  t[int(Type::VECTOR4I)] = make_layout(4, 4);
+  t[int(Type::TRANSFORM2D)] = make_layout(6, 4, {B, B, B, B, P, P});
+  t[int(Type::PLANE)] = make_layout(4, 4);
+  t[int(Type::QUATERNION)] = make_layout(4, 4, {Q, Q, Q, Q});
+  t[int(Type::AABB)] = make_layout(6, 4);
+  t[int(Type::BASIS)] = make_layout(9, 4, {B, B, B, B, B, B, B, B, B});
+  t[int(Type::TRANSFORM3D)] = make_layout(12, 4, {B, B, B, B, B, B, B, B, B, P, P, P});
+  t[int(Type::PROJECTION)] = make_layout(16, 4);
+  t[int(Type::COLOR)] = make_layout(4, 4);
+  t[int(Type::RID)] = make_layout(1, 8);
+  return t;
+}();
+
 const LaneLayout& layout_of(Type type) {
-  static const std::array<LaneLayout, kTypeCount> table = [] {
-    std::array<LaneLayout, kTypeCount> t{};
-    const uint8_t P = kPosition, B = kBasisElement, Q = kQuatComponent;
-    t[int(Type::INT)] = make_layout(1, 8);
-    t[int(Type::FLOAT)] = make_layout(1, 8);
-    t[int(Type::VECTOR2)] = make_layout(2, 4, {P, P});
-    t[int(Type::VECTOR2I)] = make_layout(2, 4);
-    t[int(Type::RECT2)] = make_layout(4, 4);
-    t[int(Type::RECT2I)] = make_layout(4, 4);
-    t[int(Type::VECTOR3)] = make_layout(3, 4, {P, P, P});
-    t[int(Type::VECTOR3I)] = make_layout(3, 4);
-    t[int(Type::VECTOR4)] = make_layout(4, 4);
-    t[int(Type::VECTOR4I)] = make_layout(4, 4);
-    t[int(Type::TRANSFORM2D)] = make_layout(6, 4, {B, B, B, B, P, P});
-    t[int(Type::PLANE)] = make_layout(4, 4);
-    t[int(Type::QUATERNION)] = make_layout(4, 4, {Q, Q, Q, Q});
-    t[int(Type::AABB)] = make_layout(6, 4);
-    t[int(Type::BASIS)] = make_layout(9, 4, {B, B, B, B, B, B, B, B, B});
-    t[int(Type::TRANSFORM3D)] = make_layout(12, 4, {B, B, B, B, B, B, B, B, B, P, P, P});
-    t[int(Type::PROJECTION)] = make_layout(16, 4);
-    t[int(Type::COLOR)] = make_layout(4, 4);
-    t[int(Type::RID)] = make_layout(1, 8);
-    return t;
-  }();
-  return table[static_cast<size_t>(type)];
+  return kLaneLayouts[static_cast<size_t>(type)];
 }
 
 // The address of a numeric Variant's payload (its lanes, contiguous, native little-endian), or
@@ -118,6 +124,16 @@ auto* lane_bytes(V& v) {
       return as_bytes(v.template get_if<RID>());
     default:
       return static_cast<Byte*>(nullptr);
+  }
+}
+
+// Copies a numeric payload of `size` bytes. The Transform3D case (the bulk of a recording's
+// changes) gets a fixed-size copy the compiler inlines instead of a call to memcpy.
+void copy_payload(uint8_t* dst, const uint8_t* src, size_t size) {
+  if (size == sizeof(Transform3D)) {
+    std::memcpy(dst, src, sizeof(Transform3D));
+  } else {
+    std::memcpy(dst, src, size);
   }
 }
 
@@ -510,14 +526,14 @@ void remember(DeltaHistory::Previous& h, const Variant& cur) {
     return;
   }
   h.type = cur.type();
-  std::memcpy(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
+  copy_payload(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
 }
 
 // A numeric slot takes its next value: the current one becomes the history entry, then
 // `next_lanes` (a payload of the same type) overwrites the current lanes.
 void advance_lanes(DeltaHistory::Previous& h, Variant& cur, const uint8_t* next_lanes) {
   remember(h, cur);
-  std::memcpy(lane_bytes(cur), next_lanes, lane_payload_size(layout_of(cur.type())));
+  copy_payload(lane_bytes(cur), next_lanes, lane_payload_size(layout_of(cur.type())));
 }
 
 // Identity (Variant::operator==) with a memcmp fast path for numeric values of the same type.
@@ -930,6 +946,7 @@ Status ChunkReader::init() {
     }
   } else {
     std::fill(std::begin(stream_of_), std::end(stream_of_), uint8_t{0});
+    single_stream_ = true;
   }
   if (meta_len > payload_.size() - pos) return fail("bad structure stream length", pos);
   meta_pos_ = pos;
@@ -946,6 +963,24 @@ Status ChunkReader::init() {
     if (!streams) break;
   }
   return {};
+}
+
+// Reads the residuals of `lanes` (bit k: lane k) from stream `s`, in lane order, into r[k];
+// false when the stream ends or holds a malformed varint (lane_pos_[s] then says where).
+inline bool ChunkReader::read_residuals(int s, uint16_t lanes, int64_t* r) {
+  size_t pos = lane_pos_[s];
+  const size_t end = lane_end_[s];
+  bool ok = true;
+  for (uint32_t rest = lanes; rest != 0; rest &= rest - 1) {
+    uint64_t u;
+    if (!varint::get(payload_, pos, end, u)) [[unlikely]] {
+      ok = false;
+      break;
+    }
+    r[std::countr_zero(rest)] = varint::unzigzag(u);
+  }
+  lane_pos_[s] = pos;
+  return ok;
 }
 
 // Decodes the lanes of a delta op into `dst` (the new value's payload; `cur` is unchanged).
@@ -983,16 +1018,21 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory
     for (int lane : lanes_of_ortho.lanes) structural |= uint16_t(1u << lane);
   }
   if (cross) structural |= 0x1c0;
-  // Residuals first (one tight varint loop), then the lanes they correct.
+  // Residuals first (a tight varint loop per stream), then the lanes they correct.
   int64_t r[16];
-  for (int k = 0; k < l.count; ++k) {
-    const int s =
-        stream_of_[structural >> k & 1 ? int{format::kStructuralLanes} : int{l.streams[k]}];
-    uint64_t u;
-    if (!varint::get(payload_, lane_pos_[s], lane_end_[s], u)) {
-      return fail(fmt::format("truncated lane stream {}", s), lane_pos_[s]);
+  const auto truncated = [&](int s) {
+    return fail(fmt::format("truncated lane stream {}", s), lane_pos_[s]);
+  };
+  if (single_stream_) {
+    if (!read_residuals(0, uint16_t((1u << l.count) - 1), r)) return truncated(0);
+  } else {
+    for (int s = 0; s < format::kStructuralLanes; ++s) {
+      const uint16_t lanes = l.stream_lanes[s] & ~structural;
+      if (lanes != 0 && !read_residuals(s, lanes, r)) return truncated(s);
     }
-    r[k] = varint::unzigzag(u);
+    if (structural != 0 && !read_residuals(format::kStructuralLanes, structural, r)) {
+      return truncated(format::kStructuralLanes);
+    }
   }
   const size_t pos = lane_pos_[stream_of_[format::kStructuralLanes]];  // for error offsets
   // The orthonormal predictions of lanes whose inputs (dst) are decoded by now.

@@ -205,6 +205,7 @@ class ChunkReader {
   Status fail(std::string_view what, size_t offset) const;
   Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
                       Variant& cur, uint8_t* next_lanes);
+  bool read_residuals(int stream, uint16_t lanes, int64_t* residuals);
   Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out,
                        std::vector<StateEdit>* undo);
 
@@ -225,6 +226,7 @@ class ChunkReader {
   // every lane stream maps to.
   size_t lane_pos_[format::kLaneStreamCount] = {}, lane_end_[format::kLaneStreamCount] = {};
   uint8_t stream_of_[format::kLaneStreamCount] = {0, 1, 2, 3};
+  bool single_stream_ = false;  // payload version < 3: every residual in lane order, one stream
   int64_t prev_tick_ = 0;
   uint64_t prev_time_bits_ = 0, prev_prev_time_bits_ = 0;
 };
