@@ -536,11 +536,13 @@ void remember(DeltaHistory::Previous& h, const Variant& cur) {
   copy_payload(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
 }
 
-// A numeric slot takes its next value: the current one becomes the history entry, then
-// `next_lanes` (a payload of the same type) overwrites the current lanes.
-void advance_lanes(DeltaHistory::Previous& h, Variant& cur, const uint8_t* next_lanes) {
-  remember(h, cur);
-  copy_payload(lane_bytes(cur), next_lanes, lane_payload_size(layout_of(cur.type())));
+// A numeric slot of `type` takes its next value: the current one (its payload at `cur`) becomes
+// the history entry, then `next` (a payload of the same type) overwrites it.
+void advance_lanes(DeltaHistory::Previous& h, Type type, uint8_t* cur, const uint8_t* next) {
+  const size_t size = lane_payload_size(layout_of(type));
+  h.type = type;
+  copy_payload(h.lanes, cur, size);
+  copy_payload(cur, next, size);
 }
 
 // Identity (Variant::operator==) with a memcmp fast path for numeric values of the same type.
@@ -745,9 +747,10 @@ void ChunkWriter::encode_changes(Frame& frame) {
 void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
   Variant& cur = entity.slot(c.property);
   DeltaHistory::Previous& history = history_.slot(c.entity, c.property);
-  if (lane_bytes(cur) != nullptr && cur.type() == c.value.type()) {
-    encode_lanes(cur, history, c.value);
-    advance_lanes(history, cur, lane_bytes(c.value));
+  if (uint8_t* cur_lanes = lane_bytes(cur); cur_lanes != nullptr && cur.type() == c.value.type()) {
+    const uint8_t* next_lanes = lane_bytes(c.value);
+    encode_lanes(cur.type(), cur_lanes, next_lanes, history);
+    advance_lanes(history, cur.type(), cur_lanes, next_lanes);
     return;
   }
   changes_meta_.push_back(static_cast<uint8_t>(ChangeOp::kFull));
@@ -763,12 +766,9 @@ void ChunkWriter::encode_change(EntityState& entity, PropertyChange& c) {
 // Writes the op byte (meta) and lane residuals (lanes) of a change between two values of the same
 // numeric type. `history` is the slot's entry: its previous value is unusable when NIL or of
 // another type; its grid memos are brought up to date in lossy mode.
-void ChunkWriter::encode_lanes(const Variant& cur_value, DeltaHistory::Previous& history,
-                               const Variant& next_value) {
-  const Type type = next_value.type();
+void ChunkWriter::encode_lanes(Type type, const uint8_t* cur, const uint8_t* next,
+                               DeltaHistory::Previous& history) {
   const LaneLayout& l = layout_of(type);
-  const uint8_t* cur = lane_bytes(cur_value);
-  const uint8_t* next = lane_bytes(next_value);
   const uint8_t* prev = history.type == type ? history.lanes : nullptr;
   int64_t r1[16], r2[16];
   int64_t qa[16], qb[16], qp[16];
@@ -995,13 +995,12 @@ inline bool ChunkReader::read_residuals(int s, uint16_t lanes, int64_t* r) {
 
 // Decodes the lanes of a delta op into `dst` (the new value's payload; `cur` is unchanged).
 Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
-                                 Variant& cur_value, uint8_t* dst) {
+                                 Type type, const uint8_t* cur, uint8_t* dst) {
   const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
   const bool ortho = (op_byte & format::kOrthoRowsFlag) != 0;
   const uint8_t op = op_byte & ~(format::kCrossRow2Flag | format::kOrthoRowsFlag);
-  const Type type = cur_value.type();
   const LaneLayout& l = layout_of(type);
-  if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
+  if (cur == nullptr) return fail("delta op on a non-numeric value", op_offset);
   if (cross && !has_basis(type)) return fail("cross-row flag on a non-basis value", op_offset);
   if (ortho && !has_basis(type))
     return fail("orthonormal-rows flag on a non-basis value", op_offset);
@@ -1010,7 +1009,6 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory
   const uint8_t* prev = history.type == type ? history.lanes : nullptr;
   if (second && prev == nullptr) return fail("second-order delta without history", op_offset);
   if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
-  const uint8_t* cur = lane_bytes(cur_value);
   int64_t qa[16], qp[16];
   if (quant && (!grid_indices(history.current_grid, type, cur, l, steps_, qa) ||
                 (second && !grid_indices(history.previous_grid, type, prev, l, steps_, qp)))) {
@@ -1144,9 +1142,10 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     cur = std::move(decoded->value);
   } else if ((op & ~op_flags_) != 0 && (op & ~op_flags_) <= format::kMaxChangeOp) {
     alignas(8) uint8_t next[64];
-    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, history, cur, next));
+    uint8_t* cur_lanes = lane_bytes(cur);
+    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, history, cur.type(), cur_lanes, next));
     if (edit) edit->value = cur;  // a delta op implies a present numeric value
-    advance_lanes(history, cur, next);
+    advance_lanes(history, cur.type(), cur_lanes, next);
   } else {
     return fail(fmt::format("unknown change op {}", op), op_offset);
   }

@@ -158,7 +158,9 @@ class ChunkWriter {
  private:
   void encode_changes(Frame& frame);
   void encode_change(EntityState& entity, PropertyChange& change);
-  void encode_lanes(const Variant& cur, DeltaHistory::Previous& history, const Variant& next);
+  // `cur` and `next`: the payloads of two numeric values of `type`.
+  void encode_lanes(Type type, const uint8_t* cur, const uint8_t* next,
+                    DeltaHistory::Previous& history);
   void quantize_in_place(Variant& value) const;
 
   CodecOptions options_;
@@ -203,8 +205,9 @@ class ChunkReader {
 
  private:
   Status fail(std::string_view what, size_t offset) const;
-  Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
-                      Variant& cur, uint8_t* next_lanes);
+  // `cur`: the payload of the slot's current value, of `type`.
+  Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history, Type type,
+                      const uint8_t* cur, uint8_t* next_lanes);
   bool read_residuals(int stream, uint16_t lanes, int64_t* residuals);
   Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out,
                        std::vector<StateEdit>* undo);
