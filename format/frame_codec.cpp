@@ -6,7 +6,6 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
-#include <numeric>
 
 #include "grid_round.h"
 #include "reel/format/format_constants.h"
@@ -826,8 +825,8 @@ void ChunkWriter::encode_lanes(Type type, const uint8_t* cur, const uint8_t* nex
   const int cross_cost = cross_usable ? cost_of(rc, 3) : 0;
   const auto plan_for = [&](const int64_t* r) {
     int lane_cost[16];
-    for (int i = 0; i < l.count; ++i) lane_cost[i] = cost_of(&r[i], 1);
-    Plan plan{std::accumulate(lane_cost, lane_cost + l.count, 0), false, false};
+    Plan plan{0, false, false};
+    for (int i = 0; i < l.count; ++i) plan.cost += lane_cost[i] = cost_of(&r[i], 1);
     if (ortho_usable) {
       const int temporal =
           lane_cost[ortho.lanes[0]] + lane_cost[ortho.lanes[1]] + lane_cost[ortho.lanes[2]];
