@@ -994,12 +994,13 @@ inline bool ChunkReader::read_residuals(int s, uint16_t lanes, int64_t* r) {
 
 // Decodes the lanes of a delta op into `dst` (the new value's payload; `cur` is unchanged).
 Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
-                                 Type type, const uint8_t* cur, uint8_t* dst) {
+                                 Variant& cur_value, uint8_t* dst) {
   const bool cross = (op_byte & format::kCrossRow2Flag) != 0;
   const bool ortho = (op_byte & format::kOrthoRowsFlag) != 0;
   const uint8_t op = op_byte & ~(format::kCrossRow2Flag | format::kOrthoRowsFlag);
+  const Type type = cur_value.type();
   const LaneLayout& l = layout_of(type);
-  if (cur == nullptr) return fail("delta op on a non-numeric value", op_offset);
+  if (l.count == 0) return fail("delta op on a non-numeric value", op_offset);
   if (cross && !has_basis(type)) return fail("cross-row flag on a non-basis value", op_offset);
   if (ortho && !has_basis(type))
     return fail("orthonormal-rows flag on a non-basis value", op_offset);
@@ -1008,6 +1009,7 @@ Status ChunkReader::decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory
   const uint8_t* prev = history.type == type ? history.lanes : nullptr;
   if (second && prev == nullptr) return fail("second-order delta without history", op_offset);
   if (quant && !l.quantizable) return fail("quantized op on an unquantizable type", op_offset);
+  const uint8_t* cur = lane_bytes(cur_value);
   int64_t qa[16], qp[16];
   if (quant && (!grid_indices(history.current_grid, type, cur, l, steps_, qa) ||
                 (second && !grid_indices(history.previous_grid, type, prev, l, steps_, qp)))) {
@@ -1141,10 +1143,9 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
     cur = std::move(decoded->value);
   } else if ((op & ~op_flags_) != 0 && (op & ~op_flags_) <= format::kMaxChangeOp) {
     alignas(8) uint8_t next[64];
-    uint8_t* cur_lanes = lane_bytes(cur);
-    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, history, cur.type(), cur_lanes, next));
+    REEL_RETURN_IF_ERROR(decode_lanes(op, op_offset, history, cur, next));
     if (edit) edit->value = cur;  // a delta op implies a present numeric value
-    advance_lanes(history, cur.type(), cur_lanes, next);
+    advance_lanes(history, cur.type(), lane_bytes(cur), next);
   } else {
     return fail(fmt::format("unknown change op {}", op), op_offset);
   }

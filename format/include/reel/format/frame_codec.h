@@ -205,9 +205,8 @@ class ChunkReader {
 
  private:
   Status fail(std::string_view what, size_t offset) const;
-  // `cur`: the payload of the slot's current value, of `type`.
-  Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history, Type type,
-                      const uint8_t* cur, uint8_t* next_lanes);
+  Status decode_lanes(uint8_t op_byte, size_t op_offset, DeltaHistory::Previous& history,
+                      Variant& cur, uint8_t* next_lanes);
   bool read_residuals(int stream, uint16_t lanes, int64_t* residuals);
   Status decode_change(EntityId entity, PropertyId property, EntityState& state, Frame* out,
                        std::vector<StateEdit>* undo);
