@@ -27,8 +27,8 @@ struct LaneLayout {
   uint8_t width = 0;
   bool quantizable = false;  // every lane has a class != kNoQuant
   std::array<uint8_t, 16> classes{};
-  std::array<uint8_t, 16> streams{};  // each lane's stream when temporally predicted (FORMAT.md 6)
-  // Bit k of stream_lanes[s]: lane k's residual is in stream s when temporally predicted.
+  // Bit k of stream_lanes[s]: lane k's residual is in stream s when temporally predicted
+  // (FORMAT.md 6; lanes predicted from the value itself go to the structural stream instead).
   std::array<uint16_t, format::kLaneStreamCount> stream_lanes{};
 };
 
@@ -37,13 +37,15 @@ constexpr LaneLayout make_layout(uint8_t count, uint8_t width,
   LaneLayout l;
   l.count = count;
   l.width = width;
-  size_t i = 0;
-  for (uint8_t c : classes) {
-    l.streams[i] = c == kPosition ? format::kPositionLanes : format::kRotationLanes;
-    l.classes[i++] = c;
+  for (int k = 0; k < count; ++k) {
+    const uint8_t c = k < int(classes.size()) ? classes.begin()[k] : uint8_t{kNoQuant};
+    l.classes[k] = c;
+    const int stream = c == kNoQuant    ? format::kGeneralLanes
+                       : c == kPosition ? format::kPositionLanes
+                                        : format::kRotationLanes;
+    l.stream_lanes[stream] |= uint16_t(1u << k);
   }
   l.quantizable = classes.size() == count;
-  for (int k = 0; k < count; ++k) l.stream_lanes[l.streams[k]] |= uint16_t(1u << k);
   return l;
 }
 
@@ -408,8 +410,8 @@ std::string_view put_structural_grid_lanes(const float* cur, const OrthoLanes& o
 // The writer's estimate of what residuals cost after zstd: their varint bytes first, then their
 // significant bits (zstd's entropy stage codes a 1-byte residual of 0 or 1 in far fewer bits than
 // one of 60, which matters most in lossy mode, where nearly every residual is one byte).
-// The cost of a residual as a function of its significant bits b (1..64):
-// 16 * varint bytes + b, tabulated because the writer weighs ~30 residuals per change.
+// As a function of a residual's significant bits b (1..64) that is 16 * ((b + 6) / 7) + b,
+// tabulated: the writer weighs ~30 residuals per change.
 constexpr std::array<uint8_t, 65> kCostByBits = [] {
   std::array<uint8_t, 65> t{};
   for (int b = 1; b <= 64; ++b) t[b] = static_cast<uint8_t>(16 * ((b + 6) / 7) + b);
