@@ -410,11 +410,13 @@ std::string_view put_structural_grid_lanes(const float* cur, const OrthoLanes& o
 // The writer's estimate of what residuals cost after zstd: their varint bytes first, then their
 // significant bits (zstd's entropy stage codes a 1-byte residual of 0 or 1 in far fewer bits than
 // one of 60, which matters most in lossy mode, where nearly every residual is one byte).
-// As a function of a residual's significant bits b (1..64) that is 16 * ((b + 6) / 7) + b,
-// tabulated: the writer weighs ~30 residuals per change.
+// That is a function of a residual's significant bits b (1..64), tabulated: the writer weighs
+// ~30 residuals per change.
 constexpr std::array<uint8_t, 65> kCostByBits = [] {
   std::array<uint8_t, 65> t{};
-  for (int b = 1; b <= 64; ++b) t[b] = static_cast<uint8_t>(16 * ((b + 6) / 7) + b);
+  for (int b = 1; b <= 64; ++b) {
+    t[b] = static_cast<uint8_t>(16 * varint::size_of(uint64_t{1} << (b - 1)) + b);
+  }
   return t;
 }();
 
@@ -526,24 +528,27 @@ void put_signed(detail::ByteSink& out, int64_t v) {
   put(out, varint::zigzag(v));
 }
 
-// The history entry after a change: the value that was current before it, when numeric.
+// The history entry after a change: the value that was current before it (a payload of `type`).
+void remember(DeltaHistory::Previous& h, Type type, const uint8_t* lanes) {
+  h.type = type;
+  copy_payload(h.lanes, lanes, lane_payload_size(layout_of(type)));
+}
+
+// The same for any value: non-numeric ones leave no usable history.
 void remember(DeltaHistory::Previous& h, const Variant& cur) {
   const uint8_t* lanes = lane_bytes(cur);
   if (lanes == nullptr) {
     h.type = Type::NIL;
     return;
   }
-  h.type = cur.type();
-  copy_payload(h.lanes, lanes, lane_payload_size(layout_of(cur.type())));
+  remember(h, cur.type(), lanes);
 }
 
 // A numeric slot of `type` takes its next value: the current one (its payload at `cur`) becomes
 // the history entry, then `next` (a payload of the same type) overwrites it.
 void advance_lanes(DeltaHistory::Previous& h, Type type, uint8_t* cur, const uint8_t* next) {
-  const size_t size = lane_payload_size(layout_of(type));
-  h.type = type;
-  copy_payload(h.lanes, cur, size);
-  copy_payload(cur, next, size);
+  remember(h, type, cur);
+  copy_payload(cur, next, lane_payload_size(layout_of(type)));
 }
 
 // Identity (Variant::operator==) with a memcmp fast path for numeric values of the same type.

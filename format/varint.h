@@ -24,7 +24,7 @@ inline int64_t wrapping_sub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
-inline int size_of(uint64_t v) {
+constexpr int size_of(uint64_t v) {
   return (64 - __builtin_clzll(v | 1) + 6) / 7;
 }
 
