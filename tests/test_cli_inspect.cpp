@@ -153,6 +153,7 @@ TEST_CASE("reel show rejects positions outside the session and unknown names", "
   require_bad_input(f.reel("show " + f.db + " --at 1:00"), "--at: time 1:00 is out of range");
   require_bad_input(f.reel("show " + f.db + " --at 1m2m"), "'1m2m' is not a frame or time");
   require_bad_input(f.reel("show " + f.db + " --at 0:75"), "below 60");
+  require_bad_input(f.reel("show " + f.db + " --at -5"), "negative: frames and times start at 0");
   require_bad_input(f.reel("show " + f.db + " --at 10 --entity 99"),
                     "--entity 99: no such entity at frame 10");
   require_bad_input(f.reel("show " + f.db + " --at 200 --entity 2"), "--entity 2");

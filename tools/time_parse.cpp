@@ -101,6 +101,7 @@ Result<double> parse_units(std::string_view text) {
 Result<Position> parse_position(std::string_view raw) {
   std::string_view text = trim(raw);
   if (text.empty()) return bad(raw, 0, "empty");
+  if (text.front() == '-') return bad(text, 0, "negative: frames and times start at 0");
   Position p;
   bool all_digits = true;
   for (char c : text) all_digits = all_digits && is_digit(c);
