@@ -1,5 +1,6 @@
 // `reel bench record` end to end on a tiny session: every configuration runs in its own process
 // and reports every figure. (What the figures are worth is the benchmark's business, not a test's.)
+#include <fstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -15,10 +16,12 @@ using reel::testing::TempDir;
 
 TEST_CASE("reel bench record reports every configuration and figure as JSON", "[cli][bench]") {
   TempDir dir;
-  const auto result = run_command(std::string(REEL_BINARY) +
-                                  " bench record --frames 120 --paced 1 --players 4 --props 10"
-                                  " --json --dir " +
-                                  dir.path().string() + " 2>/dev/null");
+  const auto trace_dir = dir.path() / "trace";
+  const auto result =
+      run_command(std::string(REEL_BINARY) +
+                  " bench record --frames 120 --paced 1 --players 4 --props 10"
+                  " --json --dir " +
+                  dir.path().string() + " --game-trace " + trace_dir.string() + " 2>/dev/null");
   INFO(result.out);
   REQUIRE(result.exit_code == 0);
   for (const char* name : {"reel_lossless", "reel_lossy", "rosbag2_style", "full_state"}) {
@@ -31,4 +34,27 @@ TEST_CASE("reel bench record reports every configuration and figure as JSON", "[
   }
   CHECK_THAT(result.out, Catch::Contains("game-thread p99 <= 20 us"));
   CHECK_THAT(result.out, Catch::Contains("lossy <= 1/12 of (b)"));
+
+  // --game-trace: one line per paced frame (1 s at 60 Hz) for the floor and every configuration.
+  for (const char* name :
+       {"copy_floor", "reel_lossless", "reel_lossy", "rosbag2_style", "full_state"}) {
+    std::ifstream trace(trace_dir / (std::string(name) + ".tsv"));
+    REQUIRE(trace.good());
+    std::string line;
+    std::getline(trace, line);
+    CHECK(line == "frame\tus\tminor_faults\tinvoluntary_switches");
+    int lines = 0;
+    while (std::getline(trace, line)) ++lines;
+    CHECK(lines == 60);
+  }
+}
+
+TEST_CASE("reel bench record refuses a --game-trace directory it cannot create", "[cli][bench]") {
+  TempDir dir;
+  const auto file = dir.path() / "a-file";
+  std::ofstream(file) << "not a directory";
+  const auto result = run_command(std::string(REEL_BINARY) + " bench record --frames 60 " +
+                                  "--game-trace " + (file / "trace").string() + " 2>&1");
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.out, Catch::Contains("--game-trace: cannot create"));
 }

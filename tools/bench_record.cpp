@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -42,6 +43,9 @@ struct BenchRecordOptions {
   // game at its tick rate would see them. The rest is fed as fast as the recorder takes it.
   double paced_seconds = 30;
   int keyframe_interval = 0;  // 0: the recorder's default
+  // When set, each configuration writes <dir>/<config>.tsv: one line per paced frame with its
+  // hand-over time and what the kernel counted for the thread meanwhile.
+  std::string game_trace_dir;
   bool json = false;
   bool in_process = false;  // debugging: no fork (peak RSS is then cumulative)
 };
@@ -122,6 +126,21 @@ int64_t peak_rss_kb() {
   return usage.ru_maxrss;
 }
 
+// One paced frame of the game thread: the hand-over's wall time, and the minor page faults and
+// involuntary context switches the kernel counted for the thread around it (RUSAGE_THREAD).
+struct PacedSample {
+  float us;
+  long minor_faults;
+  long involuntary_switches;
+};
+
+// The game thread's time per frame handed over: paced frames, then back-to-back ones.
+struct GameTimes {
+  std::vector<float> paced_us, burst_us;
+  bool trace = false;                // fill `samples` too
+  std::vector<PacedSample> samples;  // one per paced frame
+};
+
 double percentile(std::vector<float>& values, double p) {
   if (values.empty()) return 0;
   const size_t k = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
@@ -130,21 +149,20 @@ double percentile(std::vector<float>& values, double p) {
 }
 
 // Runs `frames` crowd frames through `sink` (the game thread's work for one frame), timing each
-// call: the first `paced_seconds` of session at real time (into game_us), the rest back to back
+// call: the first `paced_seconds` of session at real time (into paced_us), the rest back to back
 // (into burst_us). The generator is outside the timed region. A paced frame is generated after
 // the wait for its tick, as a game computes its state and then hands it over: the values are as
 // warm in cache as a game's own (generated before the 16 ms sleep, they measured the sleep too).
 Status drive(const BenchRecordOptions& options, int64_t frames,
-             const std::function<Status(const Frame&)>& sink, std::vector<float>& game_us,
-             std::vector<float>& burst_us) {
+             const std::function<Status(const Frame&)>& sink, GameTimes& times) {
   samples::CrowdGenerator crowd(options.crowd);
   Frame frame;
   const int64_t paced =
       std::min<int64_t>(frames, std::llround(options.paced_seconds * options.crowd.tick_rate));
   const auto period = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(1.0 / options.crowd.tick_rate));
-  game_us.reserve(static_cast<size_t>(paced));
-  burst_us.reserve(static_cast<size_t>(frames - paced));
+  times.paced_us.reserve(static_cast<size_t>(paced));
+  times.burst_us.reserve(static_cast<size_t>(frames - paced));
   auto due = Clock::now();
   for (int64_t i = 0; i < frames; ++i) {
     if (i < paced) {
@@ -152,17 +170,24 @@ Status drive(const BenchRecordOptions& options, int64_t frames,
       std::this_thread::sleep_until(due);
     }
     crowd.next(frame);
+    const bool traced = times.trace && i < paced;
+    rusage before{}, after{};
+    if (traced) getrusage(RUSAGE_THREAD, &before);
     const auto start = Clock::now();
     REEL_RETURN_IF_ERROR(sink(frame));
     const float us = std::chrono::duration<float, std::micro>(Clock::now() - start).count();
-    (i < paced ? game_us : burst_us).push_back(us);
+    (i < paced ? times.paced_us : times.burst_us).push_back(us);
+    if (traced) {
+      getrusage(RUSAGE_THREAD, &after);
+      times.samples.push_back(
+          PacedSample{us, after.ru_minflt - before.ru_minflt, after.ru_nivcsw - before.ru_nivcsw});
+    }
   }
   return Status::ok_status();
 }
 
 Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool lossy,
-                        const std::string& path, std::vector<float>& game_us,
-                        std::vector<float>& burst_us) {
+                        const std::string& path, GameTimes& times) {
   RecorderOptions recorder_options;
   recorder_options.codec.lossy.enabled = lossy;
   if (options.keyframe_interval > 0) {
@@ -173,13 +198,12 @@ Status record_with_reel(const BenchRecordOptions& options, int64_t frames, bool 
   const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
   samples::RecorderFeeder feeder(*recorder, paths_source.property_paths());
   REEL_RETURN_IF_ERROR(drive(
-      options, frames, [&](const Frame& frame) { return feeder.feed(frame); }, game_us, burst_us));
+      options, frames, [&](const Frame& frame) { return feeder.feed(frame); }, times));
   return recorder->close();
 }
 
 Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, Config config,
-                            const std::string& path, std::vector<float>& game_us,
-                            std::vector<float>& burst_us) {
+                            const std::string& path, GameTimes& times) {
   const samples::CrowdGenerator paths_source(samples::CrowdOptions{.players = 0, .props = 0});
   const auto& paths = paths_source.property_paths();
   auto opened = config == Config::kRosbagStyle
@@ -188,15 +212,13 @@ Status record_with_baseline(const BenchRecordOptions& options, int64_t frames, C
   REEL_RETURN_IF_ERROR(opened.status());
   auto& writer = *opened;
   REEL_RETURN_IF_ERROR(drive(
-      options, frames, [&](const Frame& frame) { return writer->write(frame); }, game_us,
-      burst_us));
+      options, frames, [&](const Frame& frame) { return writer->write(frame); }, times));
   return writer->close();
 }
 
 // The floor under any recorder's game-thread figures: the same values copied into one Frame that
 // stays hot in this thread's cache.
-Status copy_only(const BenchRecordOptions& options, int64_t frames, std::vector<float>& game_us,
-                 std::vector<float>& burst_us) {
+Status copy_only(const BenchRecordOptions& options, int64_t frames, GameTimes& times) {
   Frame copy;
   size_t changes = 0;
   REEL_RETURN_IF_ERROR(drive(
@@ -212,7 +234,7 @@ Status copy_only(const BenchRecordOptions& options, int64_t frames, std::vector<
         changes += copy.changes.size();
         return Status::ok_status();
       },
-      game_us, burst_us));
+      times));
   return changes > 0 ? Status::ok_status() : Status::internal("the generator produced nothing");
 }
 
@@ -227,11 +249,31 @@ Status generate_only(const BenchRecordOptions& options, int64_t frames) {
   return changes > 0 ? Status::ok_status() : Status::internal("the generator produced nothing");
 }
 
+// <dir>/<config>.tsv: a header, then per paced frame its index, hand-over time and the kernel's
+// counts for the game thread around it.
+Status write_trace(const std::string& dir, Config config, const std::vector<PacedSample>& samples) {
+  const std::string path =
+      (std::filesystem::path(dir) / fmt::format("{}.tsv", config_key(config))).string();
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    return Status::io_error("--game-trace: cannot write {}: {}", path, std::strerror(errno));
+  }
+  fmt::print(f, "frame\tus\tminor_faults\tinvoluntary_switches\n");
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const PacedSample& s = samples[i];
+    fmt::print(f, "{}\t{:.1f}\t{}\t{}\n", i, s.us, s.minor_faults, s.involuntary_switches);
+  }
+  const bool ok = std::ferror(f) == 0;
+  if (std::fclose(f) != 0 || !ok) return Status::io_error("--game-trace: writing {} failed", path);
+  return Status::ok_status();
+}
+
 // The body of a child process.
 Figures run_config(const BenchRecordOptions& options, int64_t frames, Config config,
                    const std::string& path) {
   Figures figures;
-  std::vector<float> game_us, burst_us;
+  GameTimes times;
+  times.trace = !options.game_trace_dir.empty();
   const double cpu_before = cpu_seconds_of_process();
   const auto start = Clock::now();
   Status status;
@@ -240,32 +282,36 @@ Figures run_config(const BenchRecordOptions& options, int64_t frames, Config con
       status = generate_only(options, frames);
       break;
     case Config::kCopyFloor:
-      status = copy_only(options, frames, game_us, burst_us);
+      status = copy_only(options, frames, times);
       break;
     case Config::kReelLossless:
-      status = record_with_reel(options, frames, false, path, game_us, burst_us);
+      status = record_with_reel(options, frames, false, path, times);
       break;
     case Config::kReelLossy:
-      status = record_with_reel(options, frames, true, path, game_us, burst_us);
+      status = record_with_reel(options, frames, true, path, times);
       break;
     case Config::kRosbagStyle:
     case Config::kFullState:
-      status = record_with_baseline(options, frames, config, path, game_us, burst_us);
+      status = record_with_baseline(options, frames, config, path, times);
       break;
   }
   figures.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   figures.cpu_seconds = cpu_seconds_of_process() - cpu_before;
+  if (status.ok() && times.trace && !times.samples.empty()) {
+    status = write_trace(options.game_trace_dir, config, times.samples);
+  }
   figures.ok = status.ok();
   if (!status.ok()) {
     std::snprintf(figures.error, sizeof figures.error, "%s", status.to_string().c_str());
   }
   figures.frames = frames;
   figures.bytes = path.empty() ? 0 : bench::database_bytes(path);
-  figures.paced_frames = static_cast<int64_t>(game_us.size());
-  figures.game_p50_us = percentile(game_us, 0.50);
-  figures.game_p99_us = percentile(game_us, 0.99);
-  figures.game_max_us = game_us.empty() ? 0 : *std::max_element(game_us.begin(), game_us.end());
-  figures.burst_p99_us = percentile(burst_us, 0.99);
+  std::vector<float>& paced = times.paced_us;
+  figures.paced_frames = static_cast<int64_t>(paced.size());
+  figures.game_p50_us = percentile(paced, 0.50);
+  figures.game_p99_us = percentile(paced, 0.99);
+  figures.game_max_us = paced.empty() ? 0 : *std::max_element(paced.begin(), paced.end());
+  figures.burst_p99_us = percentile(times.burst_us, 0.99);
   figures.peak_rss_kb = peak_rss_kb();
   return figures;
 }
@@ -461,6 +507,13 @@ void run_bench_record(const BenchRecordOptions& options) {
   fs::create_directories(dir, ec);
   if (ec)
     throw CliError(kExitInternal, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (!options.game_trace_dir.empty()) {
+    fs::create_directories(options.game_trace_dir, ec);
+    if (ec) {
+      throw CliError(kExitBadInput, fmt::format("--game-trace: cannot create {}: {}",
+                                                options.game_trace_dir, ec.message()));
+    }
+  }
 
   Report report;
   report.frames = frames;
@@ -521,6 +574,10 @@ void register_bench_record(CLI::App& bench) {
   cmd->add_option("--keyframe-interval", options->keyframe_interval,
                   "Keyframe interval of the Reel recordings, in frames (default: the recorder's)")
       ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--game-trace", options->game_trace_dir,
+                  "Directory for one <configuration>.tsv each: per paced frame the hand-over "
+                  "time (us), minor page faults and involuntary context switches of the game "
+                  "thread");
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--in-process", options->in_process,
                 "Run every configuration in this process (debugging; peak RSS is then shared)");
