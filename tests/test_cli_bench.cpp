@@ -1,5 +1,6 @@
 // `reel bench record` end to end on a tiny session: every configuration runs in its own process
 // and reports every figure. (What the figures are worth is the benchmark's business, not a test's.)
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -42,9 +43,14 @@ TEST_CASE("reel bench record reports every configuration and figure as JSON", "[
     REQUIRE(trace.good());
     std::string line;
     std::getline(trace, line);
-    CHECK(line == "frame\tus\tminor_faults\tinvoluntary_switches");
+    CHECK(line == "frame\tus\tminor_faults\tvoluntary_switches\tinvoluntary_switches");
     int lines = 0;
-    while (std::getline(trace, line)) ++lines;
+    while (std::getline(trace, line)) {
+      // frame index, then four figures
+      CHECK(line.rfind(std::to_string(lines) + "\t", 0) == 0);
+      CHECK(std::count(line.begin(), line.end(), '\t') == 4);
+      ++lines;
+    }
     CHECK(lines == 60);
   }
 }

@@ -126,11 +126,13 @@ int64_t peak_rss_kb() {
   return usage.ru_maxrss;
 }
 
-// One paced frame of the game thread: the hand-over's wall time, and the minor page faults and
-// involuntary context switches the kernel counted for the thread around it (RUSAGE_THREAD).
+// One paced frame of the game thread: the hand-over's wall time, and what the kernel counted for
+// the thread around it (RUSAGE_THREAD): minor page faults, voluntary context switches (the thread
+// slept: a lock or condition variable the writer held) and involuntary ones (it was preempted).
 struct PacedSample {
   float us;
   long minor_faults;
+  long voluntary_switches;
   long involuntary_switches;
 };
 
@@ -179,8 +181,9 @@ Status drive(const BenchRecordOptions& options, int64_t frames,
     (i < paced ? times.paced_us : times.burst_us).push_back(us);
     if (traced) {
       getrusage(RUSAGE_THREAD, &after);
-      times.samples.push_back(
-          PacedSample{us, after.ru_minflt - before.ru_minflt, after.ru_nivcsw - before.ru_nivcsw});
+      times.samples.push_back(PacedSample{us, after.ru_minflt - before.ru_minflt,
+                                          after.ru_nvcsw - before.ru_nvcsw,
+                                          after.ru_nivcsw - before.ru_nivcsw});
     }
   }
   return Status::ok_status();
@@ -258,10 +261,11 @@ Status write_trace(const std::string& dir, Config config, const std::vector<Pace
   if (f == nullptr) {
     return Status::io_error("--game-trace: cannot write {}: {}", path, std::strerror(errno));
   }
-  fmt::print(f, "frame\tus\tminor_faults\tinvoluntary_switches\n");
+  fmt::print(f, "frame\tus\tminor_faults\tvoluntary_switches\tinvoluntary_switches\n");
   for (size_t i = 0; i < samples.size(); ++i) {
     const PacedSample& s = samples[i];
-    fmt::print(f, "{}\t{:.1f}\t{}\t{}\n", i, s.us, s.minor_faults, s.involuntary_switches);
+    fmt::print(f, "{}\t{:.1f}\t{}\t{}\t{}\n", i, s.us, s.minor_faults, s.voluntary_switches,
+               s.involuntary_switches);
   }
   const bool ok = std::ferror(f) == 0;
   if (std::fclose(f) != 0 || !ok) return Status::io_error("--game-trace: writing {} failed", path);
@@ -576,8 +580,8 @@ void register_bench_record(CLI::App& bench) {
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--game-trace", options->game_trace_dir,
                   "Directory for one <configuration>.tsv each: per paced frame the hand-over "
-                  "time (us), minor page faults and involuntary context switches of the game "
-                  "thread");
+                  "time (us), minor page faults, voluntary and involuntary context switches of "
+                  "the game thread");
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--in-process", options->in_process,
                 "Run every configuration in this process (debugging; peak RSS is then shared)");
