@@ -5,6 +5,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "cli_session_fixture.h"
 
@@ -47,12 +48,12 @@ class TmuxServer {
   std::string screen() const { return run_command(tmux("capture-pane -p -t 0")).out; }
   bool alive() const { return run_command(tmux("has-session -t 0 2>/dev/null")).exit_code == 0; }
 
-  // Polls the screen until it contains `needle` (10 s at most); returns the last screen seen.
+  // Polls the screen until it contains `needle` (10 s at most), then returns it once settled.
   std::string wait_for(const std::string& needle) const {
     std::string s;
     for (int i = 0; i < 200; ++i) {
       s = screen();
-      if (s.find(needle) != std::string::npos) return s;
+      if (s.find(needle) != std::string::npos) return settled(std::move(s), needle);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     INFO("screen:\n" << s);
@@ -61,6 +62,19 @@ class TmuxServer {
   }
 
  private:
+  // A capture can land in the middle of a redraw (ncurses writes a screen in several pieces):
+  // the status line new, the entity table still the old one. Captures `s` again until two in a
+  // row agree (1 s at most: a playing scrubber never settles, and is returned as last seen).
+  std::string settled(std::string s, const std::string& needle) const {
+    for (int i = 0; i < 50; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::string again = screen();
+      if (again == s || again.find(needle) == std::string::npos) break;
+      s = std::move(again);
+    }
+    return s;
+  }
+
   std::string socket_;
 };
 
