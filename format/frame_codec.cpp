@@ -10,6 +10,7 @@
 #include "grid_round.h"
 #include "reel/format/format_constants.h"
 #include "reel/format/variant_binary.h"
+#include "variant_binary_internal.h"
 #include "varint.h"
 
 namespace reel {
@@ -1137,8 +1138,9 @@ Status ChunkReader::decode_change(EntityId entity, PropertyId pid, EntityState& 
   }
   DeltaHistory::Previous& history = history_.slot(entity, pid);
   if (op == static_cast<uint8_t>(ChangeOp::kFull)) {
-    auto decoded = decode_variant(payload_.subspan(meta_pos_, meta_end_ - meta_pos_),
-                                  DecodeOptions{.allow_objects = true});
+    auto decoded =
+        decode_variant(payload_.subspan(meta_pos_, meta_end_ - meta_pos_),
+                       DecodeOptions{.allow_objects = true, .type_ids = options_.type_ids});
     if (!decoded.ok()) {
       return fail(fmt::format("bad value of entity {} property {} ({})", entity, pid,
                               decoded.status().message()),
@@ -1387,9 +1389,12 @@ Variant numeric_of(Type type) {
 // Reads a grid value at `pos` (after its property id). Errors are returned as text, the caller
 // names the place.
 std::string_view get_grid_value(std::span<const uint8_t> in, size_t& pos, const double* steps,
-                                Variant& out) {
+                                TypeIds type_ids, Variant& out) {
   if (pos >= in.size()) return "truncated grid value";
-  const uint8_t type_byte = in[pos++];
+  uint32_t type_byte = in[pos++];
+  // Sessions of format versions 1-2 wrote Transform2D as 13 here too (FORMAT.md 5).
+  if (type_ids == TypeIds::kReelLegacy)
+    type_byte = binary_internal::godot_id_of_legacy_id(type_byte);
   if (type_byte >= kTypeCount || !layout_of(Type(type_byte)).quantizable) {
     return "grid value of a type without a grid";
   }
@@ -1499,8 +1504,8 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
   }
 }
 
-Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
-                       std::string_view context) {
+Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out, std::string_view context,
+                       TypeIds type_ids) {
   auto fail = [&](std::string_view what, size_t at) {
     return Status::corruption("{}: keyframe: {} at payload byte {}", context, what, at);
   };
@@ -1585,14 +1590,16 @@ Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
         if (!has_grid) return fail("grid value without grid steps", prop_at);
         const size_t value_at = pos;
         e.properties[k].first = static_cast<PropertyId>(prop);
-        std::string_view error = get_grid_value(payload, pos, steps, e.properties[k].second);
+        std::string_view error =
+            get_grid_value(payload, pos, steps, type_ids, e.properties[k].second);
         if (!error.empty()) {
           return fail(fmt::format("bad value of entity {} property {} ({})", id, prop, error),
                       value_at);
         }
         continue;
       }
-      auto decoded = decode_variant(payload.subspan(pos), DecodeOptions{.allow_objects = true});
+      auto decoded = decode_variant(payload.subspan(pos),
+                                    DecodeOptions{.allow_objects = true, .type_ids = type_ids});
       if (!decoded.ok()) {
         return fail(fmt::format("bad value of entity {} property {} ({})", id, prop,
                                 decoded.status().message()),

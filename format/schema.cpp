@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "reel/format/blob.h"
+#include "reel/format/variant_text.h"
 
 namespace reel::schema {
 namespace {
@@ -128,13 +129,29 @@ Status migrate(Store& store, int64_t version) {
     // Events of format-1 sessions keep a NULL time: readers compute it from the frame.
     REEL_RETURN_IF_ERROR(store.exec("ALTER TABLE events ADD COLUMN time REAL"));
   }
+  // Version 3 changes no table: sessions written before it lack the settings key `type_ids` and
+  // keep being read with the old numbering; new sessions write it.
   return set_version(store, format::kFormatVersion);
 }
+
+constexpr const char* kTypeIdsKey = "type_ids";
 
 const char* kSessionColumns =
     "session_id, name, tick_rate, start_time_us, dialect, status, metadata, settings, "
     "frame_count, keyframe_count, chunk_count, first_tick, last_tick, last_time, dropped_frames, "
     "stored_bytes";
+
+// Settings key `type_ids` (FORMAT.md 5): absent in sessions written before format version 3.
+Result<TypeIds> type_ids_of(const Dictionary& settings, std::string_view context) {
+  const Variant* v = settings.find(Variant(kTypeIdsKey));
+  if (!v) return TypeIds::kReelLegacy;
+  if (v->is<int64_t>()) {
+    const int64_t n = v->get<int64_t>();
+    if (n == int64_t(TypeIds::kGodot) || n == int64_t(TypeIds::kReelLegacy)) return TypeIds(n);
+  }
+  return Status::corruption("{}: setting '{}' is {}, not 1 or 2", context, kTypeIdsKey,
+                            to_text(*v));
+}
 
 Result<SessionRow> read_session_row(Statement& st) {
   SessionRow r;
@@ -145,8 +162,20 @@ Result<SessionRow> read_session_row(Statement& st) {
   r.dialect = static_cast<GodotDialect>(st.column_int64(4));
   r.status = static_cast<format::SessionStatus>(st.column_int64(5));
   auto context = fmt::format("session {} ('{}')", r.id, r.name);
-  REEL_ASSIGN_OR_RETURN(Variant meta, open_variant(st.column_blob(6), context + " metadata"));
+  // Settings first: they say how the session numbers its type ids (FORMAT.md 5). Their own keys
+  // are ints, floats, bools and Strings, which read alike in both numberings; a legacy session's
+  // settings are read again with its numbering in case the recorder added other values.
   REEL_ASSIGN_OR_RETURN(Variant settings, open_variant(st.column_blob(7), context + " settings"));
+  if (!settings.is<Dictionary>()) {
+    return Status::corruption("{}: settings are not a Dictionary", context);
+  }
+  REEL_ASSIGN_OR_RETURN(r.type_ids, type_ids_of(settings.get<Dictionary>(), context));
+  if (r.type_ids != TypeIds::kGodot) {
+    REEL_ASSIGN_OR_RETURN(settings,
+                          open_variant(st.column_blob(7), context + " settings", r.type_ids));
+  }
+  REEL_ASSIGN_OR_RETURN(Variant meta,
+                        open_variant(st.column_blob(6), context + " metadata", r.type_ids));
   if (!meta.is<Dictionary>() || !settings.is<Dictionary>()) {
     return Status::corruption("{}: metadata/settings are not Dictionaries", context);
   }
@@ -198,6 +227,7 @@ Dictionary settings_dictionary(const CodecOptions& codec, const Dictionary& extr
   d.set("lossy", codec.lossy.enabled);
   d.set("position_step", codec.lossy.position_step);
   d.set("rotation_step_degrees", codec.lossy.rotation_step_degrees);
+  d.set(kTypeIdsKey, int64_t{static_cast<int>(TypeIds::kGodot)});  // what every writer writes
   return d;
 }
 
@@ -229,6 +259,7 @@ Result<CodecOptions> codec_options_of(const SessionRow& session) {
   o.lossy.enabled = lossy->get<bool>();
   REEL_RETURN_IF_ERROR(get_double("position_step", o.lossy.position_step));
   REEL_RETURN_IF_ERROR(get_double("rotation_step_degrees", o.lossy.rotation_step_degrees));
+  o.type_ids = session.type_ids;
   Status valid = o.validate();
   if (!valid.ok()) return valid.with_context(fmt::format("session {} settings", session.id));
   return o;
@@ -344,11 +375,12 @@ Status seal_variant(const Variant& value, std::vector<uint8_t>& out) {
   return seal_blob(BlobKind::kSessionData, raw, SealOptions{.compress = false}, out);
 }
 
-Result<Variant> open_variant(std::span<const uint8_t> sealed, std::string_view what) {
+Result<Variant> open_variant(std::span<const uint8_t> sealed, std::string_view what,
+                             TypeIds type_ids) {
   std::vector<uint8_t> raw;
   auto header = open_blob(sealed, BlobKind::kSessionData, raw);
   if (!header.ok()) return header.status().with_context(what);
-  auto decoded = decode_variant(raw);
+  auto decoded = decode_variant(raw, DecodeOptions{.type_ids = type_ids});
   if (!decoded.ok()) return decoded.status().with_context(what);
   return std::move(decoded->value);
 }

@@ -3,7 +3,7 @@
 // Invariants: every read is preceded by a check against the bytes left; counts are signed int32
 // as in Godot and are checked against the bytes left (at the smallest possible element size)
 // before anything is reserved; every allocation is charged to one budget for the whole decode;
-// nesting is limited by DecodeOptions::max_depth. Layout: shared/docs/godot-variant-binary.md.
+// nesting is limited by DecodeOptions::max_depth. Layout: docs/godot-variant-binary.md.
 #include <algorithm>
 #include <limits>
 #include <memory>
@@ -173,6 +173,7 @@ class Decoder {
         size_(bytes.size()),
         allow_objects_(options.allow_objects),
         godot3_(options.dialect == GodotDialect::kGodot3),
+        legacy_ids_(!godot3_ && options.type_ids == TypeIds::kReelLegacy),
         max_depth_(std::max(options.max_depth, 0)),
         budget_(saturating_budget(bytes.size(), options)) {}
 
@@ -270,6 +271,7 @@ class Decoder {
   size_t pos_ = 0;
   bool allow_objects_;
   bool godot3_;
+  bool legacy_ids_;  // TypeIds::kReelLegacy
   int max_depth_;
   size_t budget_;
   mutable Status error_;
@@ -412,7 +414,8 @@ bool Decoder::read_container_type(uint32_t kind, ContainerType& t, std::string_v
       return true;
     case 1: {
       REEL_TRY(need(4, field));
-      const uint32_t id = read<uint32_t>();
+      uint32_t id = read<uint32_t>();
+      if (legacy_ids_) id = godot_id_of_legacy_id(id);
       if (id >= kTypeCount) {
         return fail(
             Status::corruption("at byte {}: invalid builtin type id {} ({})", pos_ - 4, id, field));
@@ -593,7 +596,8 @@ bool Decoder::decode(Variant& out, int depth) {
   REEL_TRY(need(4, "Variant header"));
   const size_t header_at = pos_;
   const uint32_t header = read<uint32_t>();
-  const uint32_t id = header & kTypeMask;
+  uint32_t id = header & kTypeMask;
+  if (legacy_ids_) id = godot_id_of_legacy_id(id);
   Type type;
   if (godot3_) {
     if (id >= kGodot3TypeCount) {

@@ -1,5 +1,5 @@
 // Godot Variant binary encoder (var_to_bytes / var2bytes). Byte layout: see
-// shared/docs/godot-variant-binary.md sections 3-8; dialect differences: section 10.
+// docs/godot-variant-binary.md sections 3-8; dialect differences: section 10.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -209,7 +209,7 @@ bool Encoder::put_object(const Object& object, int depth) {
   return true;
 }
 
-// The 2-bit kind Godot writes for a container type (shared/docs section 6).
+// The 2-bit kind Godot writes for a container type (docs/godot-variant-binary.md section 6).
 uint32_t Encoder::container_kind(const ContainerType& t) const {
   switch (t.kind) {
     case ContainerKind::kNone:

@@ -1,7 +1,7 @@
 // Internals shared by the Variant binary encoder and decoder (variant_binary_*.cpp): header bits,
 // the Godot 3 type-id mapping and little-endian load/store helpers.
 //
-// Wire facts (shared/docs/godot-variant-binary.md): every field is little-endian; the header word
+// Wire facts (docs/godot-variant-binary.md): every field is little-endian; the header word
 // holds the type id in bits 0-7 and flags in bits 16-19; every encoded Variant is 4-byte aligned.
 #pragma once
 
@@ -40,7 +40,7 @@ inline constexpr bool kLittleEndianHost = std::endian::native == std::endian::li
 
 // Godot 3 wire id of each Godot 4 type; -1 where Godot 3 has no such type.
 inline constexpr std::array<int8_t, kTypeCount> kGodot3IdOf = {
-    0,  1,  2,  3,  4,  5,  -1, 6,  -1, 7,  -1, -1, -1, 8,  9,  10, 11, 12, 13, -1,
+    0,  1,  2,  3,  4,  5,  -1, 6,  -1, 7,  -1, 8,  -1, -1, 9,  10, 11, 12, 13, -1,
     14, -1, 15, 16, 17, -1, -1, 18, 19, 20, 21, -1, 22, -1, 23, 24, 25, 26, -1,
 };
 // Godot 4 type of each Godot 3 wire id.
@@ -73,6 +73,21 @@ inline constexpr std::array<Type, kGodot3TypeCount> kTypeOfGodot3Id = {
     Type::PACKED_VECTOR3_ARRAY,
     Type::PACKED_COLOR_ARRAY,
 };
+
+// The type Reel format versions 1-2 meant by a Godot 4 id (TypeIds::kReelLegacy): ids 11, 12, 13
+// were Vector4, Vector4i, Transform2D; every other id is Godot's.
+inline constexpr uint32_t godot_id_of_legacy_id(uint32_t id) {
+  switch (id) {
+    case 11:
+      return static_cast<uint32_t>(Type::VECTOR4);
+    case 12:
+      return static_cast<uint32_t>(Type::VECTOR4I);
+    case 13:
+      return static_cast<uint32_t>(Type::TRANSFORM2D);
+    default:
+      return id;
+  }
+}
 
 // Reverses the bytes of every `Width`-byte word in [p, p + bytes). No-op on little-endian hosts,
 // where the in-memory layout already is the wire layout.

@@ -222,7 +222,8 @@ class Replayer::Impl {
       if (!st->column_is_null(5)) e.time = st->column_double(5);
       auto args = schema::open_variant(
           st->column_blob(4),
-          fmt::format("session {}: event frame {} seq {}", session_.id, e.frame, e.seq));
+          fmt::format("session {}: event frame {} seq {}", session_.id, e.frame, e.seq),
+          session_.type_ids);
       if (!args.ok()) {
         status = args.status();
         break;

@@ -50,7 +50,8 @@ Status Source::keyframe(FrameIndex frame, WorldState& out) {
     REEL_ASSIGN_OR_RETURN(payload, load_payload(st, key, context));
     ++stats_.keyframe_loads;
   }
-  Status decoded = decode_keyframe(*payload, out, fmt::format("session {}", session_id_));
+  Status decoded =
+      decode_keyframe(*payload, out, fmt::format("session {}", session_id_), codec_.type_ids);
   if (!decoded.ok()) return damaged(key, decoded);
   if (out.frame != frame) {
     return damaged(key, Status::corruption("{}: payload holds frame {}", context, out.frame));

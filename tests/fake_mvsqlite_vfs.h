@@ -1,4 +1,4 @@
-// A test stand-in for mvsqlite's VFS (shared/docs/mvsqlite.md, "What can and cannot be tested"),
+// A test stand-in for mvsqlite's VFS (docs/mvsqlite.md, "What can and cannot be tested"),
 // layered over SQLite's "unix" VFS. It behaves like mvsqlite where Reel's code can tell:
 //   - no shared-memory methods (iVersion 1 io methods), WAL files cannot be opened and
 //     `PRAGMA journal_mode=WAL` fails with an error;

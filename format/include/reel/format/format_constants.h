@@ -7,9 +7,11 @@
 namespace reel::format {
 
 // FORMAT.md "Format version". Bumped when a reader of the previous version could misread a file
-// (or fail on it). Version 2 added events.time. Readers read every version from
-// kOldestFormatVersion on; a writer opening an older database migrates it first (FORMAT.md 5).
-inline constexpr int kFormatVersion = 2;
+// (or fail on it). Version 2 added events.time. Version 3 numbers Godot 4 type ids as Godot does
+// (Transform2D 11, Vector4 12, Vector4i 13; sessions recorded before keep Reel's old numbering and
+// are read with it, FORMAT.md 5). Readers read every version from kOldestFormatVersion on; a
+// writer opening an older database migrates it first (FORMAT.md 5).
+inline constexpr int kFormatVersion = 3;
 inline constexpr int kOldestFormatVersion = 1;
 // SQLite `PRAGMA application_id`: "REEL".
 inline constexpr int32_t kApplicationId = 0x5245454C;

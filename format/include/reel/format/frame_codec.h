@@ -20,6 +20,7 @@
 #include "reel/format/format_constants.h"
 #include "reel/format/frame.h"
 #include "reel/format/status.h"
+#include "reel/format/variant_binary.h"
 
 namespace reel {
 
@@ -42,6 +43,9 @@ struct CodecOptions {
   // levels save little on float residuals (README figures).
   int zstd_level = 1;
   QuantizeOptions lossy;
+  // Readers only: the type-id numbering of the session's Godot binary values (its settings key
+  // `type_ids`; sessions of format versions 1-2 are kReelLegacy). Writers always write kGodot.
+  TypeIds type_ids = TypeIds::kGodot;
 
   [[nodiscard]] Status validate() const;
   bool is_keyframe(FrameIndex frame) const { return frame % keyframe_interval == 0; }
@@ -242,7 +246,9 @@ void encode_keyframe(const WorldState& state, std::vector<uint8_t>& out,
                      const QuantizeOptions& grid = {});
 // Decodes over `out` in place, reusing the entities and property vectors it holds (decoding into
 // the previous state of a replay allocates little). On error `out` holds a partial state.
+// `type_ids`: the session's numbering (CodecOptions::type_ids), for Godot binary values and the
+// type byte of grid-form values alike.
 [[nodiscard]] Status decode_keyframe(std::span<const uint8_t> payload, WorldState& out,
-                                     std::string_view context);
+                                     std::string_view context, TypeIds type_ids = TypeIds::kGodot);
 
 }  // namespace reel

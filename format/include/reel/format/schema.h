@@ -33,6 +33,9 @@ struct SessionRow {
   format::SessionStatus status = format::SessionStatus::kRecording;
   Dictionary metadata;
   Dictionary settings;  // recorder settings, incl. the codec options a reader needs
+  // How the session's Godot binary values number their type ids (settings key `type_ids`; absent
+  // = kReelLegacy, sessions of format versions 1-2). Everything read back from it uses this.
+  TypeIds type_ids = TypeIds::kGodot;
   int64_t frame_count = 0;
   int64_t keyframe_count = 0;
   int64_t chunk_count = 0;
@@ -60,6 +63,7 @@ Dictionary settings_dictionary(const CodecOptions& codec, const Dictionary& extr
 
 // Variant <-> sealed blob (Godot 4 binary inside a kSessionData envelope, stored uncompressed).
 [[nodiscard]] Status seal_variant(const Variant& value, std::vector<uint8_t>& out);
-[[nodiscard]] Result<Variant> open_variant(std::span<const uint8_t> sealed, std::string_view what);
+[[nodiscard]] Result<Variant> open_variant(std::span<const uint8_t> sealed, std::string_view what,
+                                           TypeIds type_ids = TypeIds::kGodot);
 
 }  // namespace reel::schema

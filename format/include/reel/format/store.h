@@ -4,7 +4,7 @@
 // Profiles (FORMAT.md section 4):
 //   kLocal     a file on disk; journal_mode=WAL, synchronous=NORMAL, busy_timeout. Read-only opens
 //              work while a writer is active (WAL readers).
-//   kMvsqlite  the `mvsqlite` VFS (shared/docs/mvsqlite.md): page_size must equal the mvsqlite
+//   kMvsqlite  the `mvsqlite` VFS (docs/mvsqlite.md): page_size must equal the mvsqlite
 //              sector size (8192), journal_mode=DELETE (never WAL), no reliance on locks: conflicts
 //              surface as SQLITE_BUSY at COMMIT and are cured by ROLLBACK + re-running the body.
 //

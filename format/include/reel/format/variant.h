@@ -22,8 +22,11 @@
 
 namespace reel {
 
-// Godot 4 Variant::Type ids. Persisted (they are the type bytes of the Godot 4 binary format):
-// never renumber. Godot 3 uses other ids; the codec maps them (see variant_binary.h).
+// Godot 4 Variant::Type ids, in the order of Godot's core/variant/variant.h. Persisted (they are
+// the type bytes of the Godot 4 binary format): never renumber. Checked against a real Godot 4.6
+// (tests/test_godot4_variant.cpp). Godot 3 uses other ids; the codec maps them (variant_binary.h).
+// Reel format versions 1-2 wrote Vector4 = 11, Vector4i = 12, Transform2D = 13 (a defect); readers
+// map those sessions' bytes (DecodeOptions::type_ids, FORMAT.md 5).
 enum class Type : uint8_t {
   NIL = 0,
   BOOL = 1,
@@ -36,9 +39,9 @@ enum class Type : uint8_t {
   RECT2I = 8,
   VECTOR3 = 9,
   VECTOR3I = 10,
-  VECTOR4 = 11,
-  VECTOR4I = 12,
-  TRANSFORM2D = 13,
+  TRANSFORM2D = 11,
+  VECTOR4 = 12,
+  VECTOR4I = 13,
   PLANE = 14,
   QUATERNION = 15,
   AABB = 16,
@@ -253,7 +256,7 @@ class Variant {
   // (StoredAs<Dictionary>); the accessors below hand out the Dictionary itself.
   using Storage =
       std::variant<std::monostate, bool, int64_t, double, std::string, Vector2, Vector2i, Rect2,
-                   Rect2i, Vector3, Vector3i, Vector4, Vector4i, Transform2D, Plane, Quaternion,
+                   Rect2i, Vector3, Vector3i, Transform2D, Vector4, Vector4i, Plane, Quaternion,
                    AABB, Basis, Transform3D, Projection, Color, StringName, NodePath, RID, Object,
                    Callable, Signal, Boxed<Dictionary>, Array, PackedByteArray, PackedInt32Array,
                    PackedInt64Array, PackedFloat32Array, PackedFloat64Array, PackedStringArray,

@@ -1,5 +1,5 @@
 // Godot's binary Variant serialization (var_to_bytes / bytes_to_var), byte-identical.
-// Specification: shared/docs/godot-variant-binary.md; Reel's use of it: format/FORMAT.md.
+// Specification: docs/godot-variant-binary.md; Reel's use of it: format/FORMAT.md.
 //
 // Encoding appends to a caller-owned buffer (no allocation beyond its growth). Decoding is safe on
 // hostile bytes: every length is checked against the bytes left, nesting is limited, the total
@@ -23,6 +23,14 @@ enum class GodotDialect : uint8_t {
   kGodot3 = 3,  // Godot 3.x (3.2.3 verified): other type ids, RID without payload, Object quirks
 };
 
+// Which numbering of the Godot 4 type ids a buffer uses. Persisted (a Reel session's settings key
+// `type_ids`, FORMAT.md 5): never renumber.
+enum class TypeIds : uint8_t {
+  // Reel format versions 1-2 (a defect): Vector4 = 11, Vector4i = 12, Transform2D = 13. Only read.
+  kReelLegacy = 1,
+  kGodot = 2,  // Godot's own: Transform2D = 11, Vector4 = 12, Vector4i = 13 (reel::Type)
+};
+
 struct EncodeOptions {
   GodotDialect dialect = GodotDialect::kGodot4;
   // var_to_bytes_with_objects: write FullObject payloads. When false an Object with a `full`
@@ -34,6 +42,8 @@ struct DecodeOptions {
   GodotDialect dialect = GodotDialect::kGodot4;
   // bytes_to_var_with_objects. When false a full-object payload anywhere is an error, as in Godot.
   bool allow_objects = false;
+  // kGodot4 only: the numbering of ids 11-13, in Variant headers and typed-container descriptors.
+  TypeIds type_ids = TypeIds::kGodot;
   // Nesting limit for Arrays/Dictionaries/Objects (Godot's MAX_RECURSION_DEPTH is 1024).
   int max_depth = 1024;
   // Cap on the memory one decode may allocate, as a multiple of the input size plus a constant.
