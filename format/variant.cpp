@@ -199,18 +199,42 @@ uint64_t Variant::hash() const {
   return std::visit([this](const auto& x) { return hash_value(x, v_.index()); }, v_);
 }
 
+// The characters of a String or StringName, else nullptr.
+const std::string* string_like(const Variant& v) {
+  if (const auto* s = v.get_if<std::string>()) return s;
+  if (const auto* n = v.get_if<StringName>()) return &n->name;
+  return nullptr;
+}
+
+bool key_equal(const Variant& a, const Variant& b) {
+  const std::string* sa = string_like(a);
+  if (sa) {
+    const std::string* sb = string_like(b);
+    return sb && *sa == *sb;
+  }
+  return a == b;
+}
+
+uint64_t key_hash(const Variant& key) {
+  // A StringName hashes as the String of its characters.
+  if (const auto* n = key.get_if<StringName>()) {
+    return hash_string(n->name, static_cast<uint64_t>(Type::STRING));
+  }
+  return key.hash();
+}
+
 size_t Dictionary::index_of(const Variant& key) const {
   if (keys_.size() < kIndexThreshold) {
     for (size_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i] == key) return i;
+      if (key_equal(keys_[i], key)) return i;
     }
     return keys_.size();
   }
   if (!index_ || index_->size() != keys_.size()) rebuild_index();
-  const uint64_t h = key.hash();
+  const uint64_t h = key_hash(key);
   auto it = std::lower_bound(index_->begin(), index_->end(), std::pair<uint64_t, uint32_t>{h, 0});
   for (; it != index_->end() && it->first == h; ++it) {
-    if (keys_[it->second] == key) return it->second;
+    if (key_equal(keys_[it->second], key)) return it->second;
   }
   return keys_.size();
 }
@@ -218,7 +242,7 @@ size_t Dictionary::index_of(const Variant& key) const {
 void Dictionary::rebuild_index() const {
   auto idx = std::make_shared<std::vector<std::pair<uint64_t, uint32_t>>>();
   idx->reserve(keys_.size());
-  for (size_t i = 0; i < keys_.size(); ++i) idx->emplace_back(keys_[i].hash(), uint32_t(i));
+  for (size_t i = 0; i < keys_.size(); ++i) idx->emplace_back(key_hash(keys_[i]), uint32_t(i));
   std::sort(idx->begin(), idx->end());
   index_ = std::move(idx);
 }
@@ -245,7 +269,7 @@ void Dictionary::append_unique(Variant key, Variant value) {
   // Copies of a Dictionary share its index until one of them changes: only a sole owner may
   // update the index in place (one insertion instead of a rebuild); others drop their reference.
   if (index_ && index_.use_count() == 1 && index_->size() == keys_.size()) {
-    std::pair<uint64_t, uint32_t> entry{key.hash(), uint32_t(keys_.size())};
+    std::pair<uint64_t, uint32_t> entry{key_hash(key), uint32_t(keys_.size())};
     index_->insert(std::upper_bound(index_->begin(), index_->end(), entry), entry);
   } else {
     index_.reset();

@@ -139,15 +139,15 @@ class DictionaryBuilder {
   Variant& value_slot() {
     const size_t last = keys_.size() - 1;
     const Variant& key = keys_[last];
-    if (const StringName* name = key.get_if<StringName>()) {  // the usual key, compared inline
+    if (const std::string* chars = string_like(key)) {  // the usual keys, compared inline
       for (size_t i = 0; i < last; ++i) {
-        const StringName* other = keys_[i].get_if<StringName>();
-        if (other && same_string(other->name, name->name)) return drop_last_for(i);
+        const std::string* other = string_like(keys_[i]);
+        if (other && same_string(*other, *chars)) return drop_last_for(i);
       }
       return values_[last];
     }
     for (size_t i = 0; i < last; ++i) {
-      if (keys_[i] == key) return drop_last_for(i);
+      if (key_equal(keys_[i], key)) return drop_last_for(i);
     }
     return values_[last];
   }
@@ -502,7 +502,7 @@ bool Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
     REEL_TRY(decode(values[i], depth + 1));
   }
   std::vector<std::pair<uint64_t, uint32_t>> order(count);
-  for (size_t i = 0; i < count; ++i) order[i] = {keys[i].hash(), static_cast<uint32_t>(i)};
+  for (size_t i = 0; i < count; ++i) order[i] = {key_hash(keys[i]), static_cast<uint32_t>(i)};
   std::sort(order.begin(), order.end());
   // first_of[i]: index of the first occurrence of keys[i].
   std::vector<uint32_t> first_of(count);
@@ -514,7 +514,7 @@ bool Decoder::fill_dictionary(Dictionary& dict, size_t count, int depth) {
       first_of[i] = i;
       for (size_t b = g; b < a; ++b) {
         const uint32_t j = order[b].second;
-        if (first_of[j] == j && keys[j] == keys[i]) {
+        if (first_of[j] == j && key_equal(keys[j], keys[i])) {
           first_of[i] = j;
           break;
         }

@@ -433,6 +433,47 @@ TEST_CASE("a repeated Dictionary key overwrites the earlier value in place", "[b
   CHECK(decode_ok(big) == Variant(expected));
 }
 
+TEST_CASE("a String key and a StringName key with the same characters are one key, as in Godot 4",
+          "[binary]") {
+  // {"a": 1, &"a": 2, 1: 3, 1.0: 4}: Godot keeps the first key's form and takes the last value; an
+  // int and a float stay two keys.
+  const auto bytes = from_hex(
+      "1b000000 04000000 04000000 01000000 61000000 02000000 01000000"
+      "15000000 01000000 61000000 02000000 02000000"
+      "02000000 01000000 02000000 03000000"
+      "03000000 0000803f 02000000 04000000");
+  const Variant d = decode_ok(bytes);
+  REQUIRE(d.get<Dictionary>().size() == 3);
+  CHECK(d.get<Dictionary>().keys()[0].type() == Type::STRING);
+  CHECK(d == dict_of({{"a", 2}, {1, 3}, {1.0, 4}}));
+  // StringName first: the key stays a StringName.
+  const Variant named = decode_ok(from_hex("1b000000 02000000 15000000 01000000 61000000 "
+                                           "02000000 01000000 04000000 01000000 61000000 "
+                                           "02000000 02000000"));
+  CHECK(named == dict_of({{StringName{"a"}, 2}}));
+  // The large-dictionary path: 40 names, each as a String then as a StringName.
+  std::vector<uint8_t> big = from_hex("1b000000 50000000");
+  const auto put_u32 = [&big](uint32_t v) {
+    for (int i = 0; i < 4; ++i) big.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  Dictionary expected;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string name = "k" + std::to_string(i);
+      put_u32(static_cast<uint32_t>(round == 0 ? Type::STRING : Type::STRING_NAME));
+      put_u32(static_cast<uint32_t>(name.size()));
+      big.insert(big.end(), name.begin(), name.end());
+      big.resize(big.size() + (4 - name.size() % 4) % 4, 0);
+      put_u32(static_cast<uint32_t>(Type::INT));
+      put_u32(static_cast<uint32_t>(round * 100 + i));
+      if (round == 1) expected.set(name, round * 100 + i);
+    }
+  }
+  const Variant large = decode_ok(big);
+  REQUIRE(large.get<Dictionary>().size() == 40);
+  CHECK(large == Variant(expected));
+}
+
 TEST_CASE("repeated StringName keys of every length class overwrite in place", "[binary]") {
   // The small-dictionary duplicate scan compares StringName keys with word loads by length
   // (1-3, 4-7, 8-16, >16 bytes): same-length near misses must stay distinct.

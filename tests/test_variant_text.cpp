@@ -229,6 +229,45 @@ TEST_CASE("parse_text reads the examples of the spec, Godot 3 and 4", "[text]") 
   CHECK(parse_ok("Array[int]([1, 2])").get<Array>().element_type.builtin == Type::INT);
 }
 
+TEST_CASE("parse_text merges a String key and a StringName key with the same characters",
+          "[text]") {
+  // Godot 4: str_to_var('{"a": 1, &"a": 2}') has one entry, key String "a", value 2; 1 and 1.0
+  // stay two keys.
+  auto parsed = parse_text(R"({"a": 1, &"a": 2, 1: 3, 1.0: 4})");
+  REQUIRE_OK(parsed);
+  const Dictionary& d = parsed->get<Dictionary>();
+  REQUIRE(d.size() == 3);
+  CHECK(d.keys()[0] == Variant("a"));
+  CHECK(*d.find(StringName{"a"}) == Variant(2));
+  CHECK(*d.find(Variant(1)) == Variant(3));
+  CHECK(*d.find(Variant(1.0)) == Variant(4));
+  CHECK(to_text(*parsed) == R"({"a": 2, 1: 3, 1.0: 4})");
+}
+
+TEST_CASE("Dictionary keys compare as Godot's: String and StringName alike, all else by identity",
+          "[text]") {
+  CHECK(key_equal(Variant("a"), Variant(StringName{"a"})));
+  CHECK(key_equal(Variant(StringName{"a"}), Variant("a")));
+  CHECK(key_hash(Variant("a")) == key_hash(Variant(StringName{"a"})));
+  CHECK_FALSE(key_equal(Variant("a"), Variant(StringName{"b"})));
+  CHECK_FALSE(key_equal(Variant(1), Variant(1.0)));
+  CHECK_FALSE(key_equal(Variant("1"), Variant(1)));
+  // Inside an Array key the elements compare by identity.
+  Array plain, named;
+  plain.items = {"a"};
+  named.items = {StringName{"a"}};
+  CHECK_FALSE(key_equal(Variant(plain), Variant(named)));
+  // The hash index of a large Dictionary (16 keys or more) follows the same rule.
+  Dictionary d;
+  for (int i = 0; i < 40; ++i) d.set("k" + std::to_string(i), i);
+  for (int i = 0; i < 40; ++i) d.set(StringName{"k" + std::to_string(i)}, 100 + i);
+  REQUIRE(d.size() == 40);
+  CHECK(d.keys()[7] == Variant("k7"));
+  CHECK(*d.find(Variant("k7")) == Variant(107));
+  CHECK(d.erase(StringName{"k7"}));
+  CHECK(d.find(Variant("k7")) == nullptr);
+}
+
 TEST_CASE("parse_text accepts common alternatives", "[text]") {
   CHECK(parse_ok("0x1F") == Variant(31));
   CHECK(parse_ok("-0x10") == Variant(-16));

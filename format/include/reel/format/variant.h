@@ -168,8 +168,9 @@ class Array {
   std::vector<Variant> items;
 };
 
-// Insertion-ordered map with identity key equality (see Variant::operator==). Setting an
-// existing key replaces its value in place, keeping its position (Godot's behaviour).
+// Insertion-ordered map with Godot 4's key equality (key_equal below). Setting an existing key
+// replaces its value in place, keeping its position and the first key's form (Godot's behaviour:
+// `d["a"] = 1; d[&"a"] = 2` leaves one entry, key String "a", value 2).
 class Dictionary {
  public:
   ContainerType key_type, value_type;
@@ -198,7 +199,7 @@ class Dictionary {
   size_t index_of(const Variant& key) const;  // size() when absent
   void rebuild_index() const;
 
-  // Invariants: keys_.size() == values_.size(); keys are pairwise distinct (operator==); index_,
+  // Invariants: keys_.size() == values_.size(); keys are pairwise distinct (key_equal); index_,
   // when set and index_->size() == keys_.size(), holds (hash, position) of every key, sorted.
   std::vector<Variant> keys_;
   std::vector<Variant> values_;
@@ -340,6 +341,15 @@ class Variant {
  private:
   Storage v_;
 };
+
+// Dictionary key equality, as Godot 4's Dictionary compares keys (checked against a real Godot 4.6,
+// tests/test_godot4_variant.cpp): identity (operator==), except that a String and a StringName
+// with the same characters are one key. Keys inside a key (an Array key's elements) compare by
+// identity. key_hash is consistent with it.
+bool key_equal(const Variant& a, const Variant& b);
+uint64_t key_hash(const Variant& key);
+// The characters of a String or a StringName; nullptr for other types.
+const std::string* string_like(const Variant& v);
 
 // Full object payload (var_to_bytes_with_objects): class name and its stored properties, in
 // get_property_list order.
