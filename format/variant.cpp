@@ -199,30 +199,6 @@ uint64_t Variant::hash() const {
   return std::visit([this](const auto& x) { return hash_value(x, v_.index()); }, v_);
 }
 
-// The characters of a String or StringName, else nullptr.
-const std::string* string_like(const Variant& v) {
-  if (const auto* s = v.get_if<std::string>()) return s;
-  if (const auto* n = v.get_if<StringName>()) return &n->name;
-  return nullptr;
-}
-
-bool key_equal(const Variant& a, const Variant& b) {
-  const std::string* sa = string_like(a);
-  if (sa) {
-    const std::string* sb = string_like(b);
-    return sb && *sa == *sb;
-  }
-  return a == b;
-}
-
-uint64_t key_hash(const Variant& key) {
-  // A StringName hashes as the String of its characters.
-  if (const auto* n = key.get_if<StringName>()) {
-    return hash_string(n->name, static_cast<uint64_t>(Type::STRING));
-  }
-  return key.hash();
-}
-
 size_t Dictionary::index_of(const Variant& key) const {
   if (keys_.size() < kIndexThreshold) {
     for (size_t i = 0; i < keys_.size(); ++i) {

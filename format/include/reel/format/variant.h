@@ -343,9 +343,11 @@ class Variant {
 };
 
 // Dictionary key equality, as Godot 4's Dictionary compares keys (checked against a real Godot 4.6,
-// tests/test_godot4_variant.cpp): identity (operator==), except that a String and a StringName
-// with the same characters are one key. Keys inside a key (an Array key's elements) compare by
-// identity. key_hash is consistent with it.
+// tests/test_godot4_variant.cpp; the rules: format/variant_keys.cpp): a String and a StringName
+// with the same characters are one key; otherwise Godot's hash_compare, which is identity except
+// that float components compare by value with NaN == NaN (0.0 and -0.0 are one key, so are any
+// two NaNs), inside Array and Dictionary keys too. key_hash is consistent with it. Variant's own
+// operator== stays identity: it is what bit-exact playback needs.
 bool key_equal(const Variant& a, const Variant& b);
 uint64_t key_hash(const Variant& key);
 // The characters of a String or a StringName; nullptr for other types.
