@@ -15,7 +15,7 @@ extends Node
 # Ends with "DONE|<count>" and quits 0; quits 1 when an input file cannot be read.
 
 const SEED := 20261204
-const VALUES_PER_TYPE := 80
+const VALUES_PER_TYPE := 1000
 const MAX_DEPTH := 3
 # Types this generator makes: every Godot 4 type but OBJECT (an object travels as an instance id
 # that the decoding side turns into an EncodedObjectAsID object, not the same value).
