@@ -20,13 +20,6 @@ std::string shell_quoted(std::string_view text) {
   return q + "'";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 std::vector<std::string> Godot4Run::lines() const {

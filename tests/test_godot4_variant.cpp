@@ -25,17 +25,9 @@ using testing::run_godot4;
 using testing::TempDir;
 using testing::to_hex;
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const std::string& crosscheck_script() {
   static const std::string script =
-      read_text(REEL_SOURCE_DIR "/tests/godot4/scripts/variant_crosscheck.gd");
+      testing::read_file(REEL_SOURCE_DIR "/tests/godot4/scripts/variant_crosscheck.gd");
   return script;
 }
 

@@ -24,14 +24,6 @@ using namespace legacy_fixture;
 
 const std::string kFixture = REEL_SOURCE_DIR "/tests/fixtures/legacy-type-ids.reel";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A writable copy: the fixture itself stays as committed.
 std::string copy_fixture(const testing::TempDir& dir) {
   const std::string path = dir.file("legacy.reel");
@@ -65,7 +57,8 @@ TEST_CASE("a format-2 database is read with its old type numbering, every value 
   const std::string path = copy_fixture(dir);
   REQUIRE(query_int(path, "PRAGMA user_version") == 2);
   const std::string got = dump_session(path, kLosslessSession) + dump_session(path, kLossySession);
-  const std::string want = read_file(REEL_SOURCE_DIR "/tests/fixtures/legacy-type-ids.expected");
+  const std::string want =
+      testing::read_file(REEL_SOURCE_DIR "/tests/fixtures/legacy-type-ids.expected");
   REQUIRE(std::count(want.begin(), want.end(), '\n') > 1800);
   // Line by line first, so that a failure names the first value read differently.
   std::istringstream got_lines(got), want_lines(want);

@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace reel::testing {
 
@@ -24,6 +26,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  INFO(path);
+  REQUIRE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 std::vector<uint8_t> from_hex(std::string_view hex) {

@@ -28,6 +28,8 @@ class TempDir {
 };
 
 std::vector<uint8_t> from_hex(std::string_view hex);
+// The whole file (REQUIREs that it can be read).
+std::string read_file(const std::string& path);
 std::string to_hex(const std::vector<uint8_t>& bytes);
 
 // Flips bit `bit` of byte `offset` (corruption tests).
@@ -45,15 +47,15 @@ CommandResult run_command(const std::string& command);
 }  // namespace reel::testing
 
 // REQUIRE that a Status/Result is ok, printing its message when it is not.
-#define REQUIRE_OK(expr)                                  \
-  do {                                                    \
-    const auto& reel_req_ = (expr);                       \
-    INFO(reel_req_.status().to_string());                 \
-    REQUIRE(reel_req_.ok());                              \
+#define REQUIRE_OK(expr)                  \
+  do {                                    \
+    const auto& reel_req_ = (expr);       \
+    INFO(reel_req_.status().to_string()); \
+    REQUIRE(reel_req_.ok());              \
   } while (0)
-#define REQUIRE_STATUS_OK(expr)               \
-  do {                                        \
-    const ::reel::Status reel_req_ = (expr);  \
-    INFO(reel_req_.to_string());              \
-    REQUIRE(reel_req_.ok());                  \
+#define REQUIRE_STATUS_OK(expr)              \
+  do {                                       \
+    const ::reel::Status reel_req_ = (expr); \
+    INFO(reel_req_.to_string());             \
+    REQUIRE(reel_req_.ok());                 \
   } while (0)

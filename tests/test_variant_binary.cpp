@@ -79,14 +79,15 @@ NodePath node_path(std::vector<std::string> names, std::vector<std::string> subn
 }
 
 // ---------------------------------------------------------------------------------------------
-// The shared vectors (shared/vectors/godot4-derived.tsv).
+// The Godot 4 vectors (tests/vectors/godot4.tsv: what a real Godot 4.6 prints for each value,
+// made by tests/vectors/make_godot4_vectors.gd; tests/test_godot4_vectors.cpp keeps it so).
 
 struct VectorRow {
   std::string version, description, literal, hex;
 };
 
 std::vector<VectorRow> read_vectors() {
-  std::ifstream in(REEL_SOURCE_DIR "/../shared/vectors/godot4-derived.tsv");
+  std::ifstream in(REEL_SOURCE_DIR "/tests/vectors/godot4.tsv");
   REQUIRE(in.good());
   std::vector<VectorRow> rows;
   std::string line;
@@ -98,9 +99,10 @@ std::vector<VectorRow> read_vectors() {
     std::string col;
     while (std::getline(ss, col, '\t')) cols.push_back(col);
     REQUIRE(cols.size() == 5);
+    REQUIRE(cols[0].rfind("4.", 0) == 0);  // every row is Godot 4's (the engine's version)
     rows.push_back({cols[0], cols[2], cols[3], cols[4]});
   }
-  REQUIRE(rows.size() >= 70);
+  REQUIRE(rows.size() >= 101);
   return rows;
 }
 
@@ -117,12 +119,15 @@ const std::map<std::string, Variant>& expected_values() {
     t["INT INT32_MIN (32-bit)"] = int64_t{-2147483648LL};
     t["INT INT32_MIN-1 (64-bit)"] = int64_t{-2147483649LL};
     t["INT INT64_MIN"] = std::numeric_limits<int64_t>::min();
+    t["INT INT64_MAX"] = std::numeric_limits<int64_t>::max();
     t["FLOAT 0.0"] = 0.0;
     t["FLOAT -0.0 (float32-representable -> 4 bytes, sign kept)"] = -0.0;
     t["FLOAT 1.0"] = 1.0;
+    t["FLOAT 0.5 (fits float32)"] = 0.5;
     t["FLOAT 0.1 (64-bit)"] = 0.1;
     t["FLOAT 1e300 (64-bit)"] = 1e300;
     t["FLOAT INF (fits float32)"] = std::numeric_limits<double>::infinity();
+    t["FLOAT -INF (fits float32)"] = -std::numeric_limits<double>::infinity();
     t["FLOAT NAN (NaN!=NaN -> 64-bit)"] = std::numeric_limits<double>::quiet_NaN();
     t["STRING empty"] = "";
     t["STRING a (3 pad bytes)"] = "a";
@@ -138,11 +143,25 @@ const std::map<std::string, Variant>& expected_values() {
     t["RECT2I (1,2,3,4)"] = Rect2i{{1, 2}, {3, 4}};
     t["VECTOR3 (1,2,3)"] = Vector3{1, 2, 3};
     t["VECTOR3I (1,2,-3)"] = Vector3i{1, 2, -3};
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    constexpr int32_t kI32Max = std::numeric_limits<int32_t>::max();
+    constexpr int32_t kI32Min = std::numeric_limits<int32_t>::min();
     t["VECTOR4 (1,2,3,4)"] = Vector4{1, 2, 3, 4};
+    t["VECTOR4 zero"] = Vector4{};
+    t["VECTOR4 (0.1,-2.5,1e30,-0.0) (float32 each, -0.0 kept)"] =
+        Vector4{0.1f, -2.5f, 1e30f, -0.0f};
+    t["VECTOR4 (INF,-INF,0.5,-1)"] = Vector4{kInf, -kInf, 0.5f, -1};
     t["VECTOR4I (1,2,3,-4)"] = Vector4i{1, 2, 3, -4};
-    t["TRANSFORM2D x=(1,2) y=(3,4) origin=(5,6): columns x,y,origin"] =
-        Transform2D{{Vector2{1, 2}, Vector2{3, 4}, Vector2{5, 6}}};
+    t["VECTOR4I zero"] = Vector4i{};
+    t["VECTOR4I (INT32_MAX,INT32_MIN,0,-1)"] = Vector4i{kI32Max, kI32Min, 0, -1};
+    const Transform2D xform{{Vector2{1, 2}, Vector2{3, 4}, Vector2{5, 6}}};
+    t["TRANSFORM2D x=(1,2) y=(3,4) origin=(5,6): columns x,y,origin"] = xform;
     t["TRANSFORM2D identity"] = Transform2D{};
+    t["TRANSFORM2D FLIP_X"] = Transform2D{{Vector2{-1, 0}, Vector2{0, 1}, Vector2{0, 0}}};
+    t["TRANSFORM2D quarter turn x=(0,1) y=(-1,0) origin=(-1.5,0.25)"] =
+        Transform2D{{Vector2{0, 1}, Vector2{-1, 0}, Vector2{-1.5f, 0.25f}}};
+    t["TRANSFORM2D x=(0.1,0.2) y=(0.3,0.4) origin=(1e10,-7) (float32 each)"] =
+        Transform2D{{Vector2{0.1f, 0.2f}, Vector2{0.3f, 0.4f}, Vector2{1e10f, -7}}};
     t["PLANE normal (1,0,0) d=5"] = Plane{{1, 0, 0}, 5};
     t["QUATERNION identity (x,y,z,w)"] = Quaternion{};
     t["AABB pos(1,2,3) size(4,5,6)"] = AABB{{1, 2, 3}, {4, 5, 6}};
@@ -168,8 +187,22 @@ const std::map<std::string, Variant>& expected_values() {
     t["DICTIONARY {\"a\": 1}"] = dict_of({{"a", 1}});
     t["DICTIONARY {1: \"x\", \"k\": [1, 2]} (insertion order)"] =
         dict_of({{1, "x"}, {"k", array_of({1, 2})}});
+    t["DICTIONARY {Vector4(1,2,3,4): Vector4i(5,6,7,8), Transform2D.IDENTITY: 1}"] =
+        dict_of({{Vector4{1, 2, 3, 4}, Vector4i{5, 6, 7, 8}}, {Transform2D{}, 1}});
+    // Keys Godot takes as one: dict_of() sets them in order, as the GDScript does.
+    t["DICTIONARY \"a\" then &\"a\": one key, the first key's form (String), the last value"] =
+        dict_of({{"a", 1}, {StringName{"a"}, 2}});
+    t["DICTIONARY &\"a\" then \"a\": one key, the first key's form (StringName), the last value"] =
+        dict_of({{StringName{"a"}, 1}, {"a", 2}});
+    t["DICTIONARY 0.0 then -0.0: one key, 0.0 kept, the last value"] =
+        dict_of({{0.0, 1}, {-0.0, 2}});
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    t["DICTIONARY NAN then -NAN (sign bit set): one key, the first NaN kept, the last value"] =
+        dict_of({{nan, 1}, {-nan, 2}});
     t["ARRAY empty"] = Array{};
     t["ARRAY [1, \"a\", null]"] = array_of({1, "a", nullptr});
+    t["ARRAY [Transform2D(...), Vector4(1,2,3,4), Vector4i(1,2,3,-4)] (untyped)"] =
+        array_of({xform, Vector4{1, 2, 3, 4}, Vector4i{1, 2, 3, -4}});
     t["ARRAY typed String [\"a\"]"] = array_of({"a"}, builtin(Type::STRING));
     t["ARRAY typed float, empty"] = array_of({}, builtin(Type::FLOAT));
     t["ARRAY typed Node, empty, var_to_bytes (full_objects=false): CLASS_NAME kind but the "
@@ -181,6 +214,27 @@ const std::map<std::string, Variant>& expected_values() {
       "written)"] = dict_of({}, {}, builtin(Type::INT));
     t["DICTIONARY typed [String, Variant] {} (only key kind set; value type not written)"] =
         dict_of({}, builtin(Type::STRING), {});
+    t["ARRAY typed Transform2D [identity, x=(1,2) y=(3,4) origin=(5,6)]"] =
+        array_of({Transform2D{}, xform}, builtin(Type::TRANSFORM2D));
+    t["ARRAY typed Vector4 [(1,2,3,4), (-0.5,0.25,0,8)]"] =
+        array_of({Vector4{1, 2, 3, 4}, Vector4{-0.5f, 0.25f, 0, 8}}, builtin(Type::VECTOR4));
+    t["ARRAY typed Vector4, empty"] = array_of({}, builtin(Type::VECTOR4));
+    t["ARRAY typed Vector4i [(1,2,3,-4), (INT32_MAX,INT32_MIN,0,0)]"] = array_of(
+        {Vector4i{1, 2, 3, -4}, Vector4i{kI32Max, kI32Min, 0, 0}}, builtin(Type::VECTOR4I));
+    t["ARRAY typed PackedVector4Array [[(1,2,3,4)], []]"] =
+        array_of({PackedVector4Array{{1, 2, 3, 4}}, PackedVector4Array{}},
+                 builtin(Type::PACKED_VECTOR4_ARRAY));
+    t["DICTIONARY typed [Vector4i, Transform2D] {(1,2,3,4): identity}"] =
+        dict_of({{Vector4i{1, 2, 3, 4}, Transform2D{}}}, builtin(Type::VECTOR4I),
+                builtin(Type::TRANSFORM2D));
+    t["DICTIONARY typed [Transform2D, Vector4] {x=(1,2) y=(3,4) origin=(5,6): (1,2,3,4)}"] =
+        dict_of({{xform, Vector4{1, 2, 3, 4}}}, builtin(Type::TRANSFORM2D), builtin(Type::VECTOR4));
+    t["DICTIONARY typed [Vector4, Vector4i] {(0.5,0,0,1): (1,-1,0,0)}"] =
+        dict_of({{Vector4{0.5f, 0, 0, 1}, Vector4i{1, -1, 0, 0}}}, builtin(Type::VECTOR4),
+                builtin(Type::VECTOR4I));
+    t["DICTIONARY typed [String, PackedVector4Array] {\"v\": [(1,2,3,4)]}"] =
+        dict_of({{"v", PackedVector4Array{{1, 2, 3, 4}}}}, builtin(Type::STRING),
+                builtin(Type::PACKED_VECTOR4_ARRAY));
     t["PACKED_BYTE_ARRAY [1,2,3] (1 pad)"] = PackedByteArray{1, 2, 3};
     t["PACKED_BYTE_ARRAY empty"] = PackedByteArray{};
     t["PACKED_INT32_ARRAY [1,-1]"] = PackedInt32Array{1, -1};
@@ -193,21 +247,21 @@ const std::map<std::string, Variant>& expected_values() {
     t["PACKED_VECTOR3_ARRAY [(1,2,3)]"] = PackedVector3Array{{1, 2, 3}};
     t["PACKED_COLOR_ARRAY [(1,0,0,1)]"] = PackedColorArray{{1, 0, 0, 1}};
     t["PACKED_VECTOR4_ARRAY [(1,2,3,4)] (4.3+)"] = PackedVector4Array{{1, 2, 3, 4}};
+    t["PACKED_VECTOR4_ARRAY empty"] = PackedVector4Array{};
+    t["PACKED_VECTOR4_ARRAY [(1,2,3,4),(-0.5,0.1,1e-3,-8)]"] =
+        PackedVector4Array{{1, 2, 3, 4}, {-0.5f, 0.1f, 1e-3f, -8}};
     t["ARRAY typed Node, empty, var_to_bytes_with_objects: CLASS_NAME kind with real class name"] =
         array_of({}, {ContainerKind::kClassName, Type::OBJECT, "Node"});
-    t["FLOAT -0.0 (C++ value; float32 keeps sign)"] = -0.0;
     return t;
   }();
   return table;
 }
 
-TEST_CASE("every shared vector decodes and re-encodes to the same bytes", "[binary]") {
+TEST_CASE("every Godot 4 vector decodes and re-encodes to the same bytes", "[binary]") {
   for (const VectorRow& row : read_vectors()) {
     INFO(row.description << " | " << row.hex);
-    const bool godot3 = row.version == "3.x";
     const bool objects = contains(row.literal, "with_objects");
-    DecodeOptions dopt{.dialect = godot3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4,
-                       .allow_objects = objects};
+    DecodeOptions dopt{.dialect = GodotDialect::kGodot4, .allow_objects = objects};
     EncodeOptions eopt{dopt.dialect, objects};
     const auto bytes = from_hex(row.hex);
     const Variant decoded = decode_ok(bytes, dopt);
@@ -215,22 +269,36 @@ TEST_CASE("every shared vector decodes and re-encodes to the same bytes", "[bina
   }
 }
 
-TEST_CASE("shared vectors decode to hand-built values and those encode to the vector bytes",
+TEST_CASE("Godot 4 vectors decode to hand-built values and those encode to the vector bytes",
           "[binary]") {
   size_t checked = 0;
+  std::vector<std::string> unmatched;
   for (const VectorRow& row : read_vectors()) {
     auto it = expected_values().find(row.description);
-    if (it == expected_values().end()) continue;
-    INFO(row.description);
-    const bool godot3 = row.version == "3.x";
+    if (it == expected_values().end()) {
+      unmatched.push_back(row.description);
+      continue;
+    }
+    INFO(row.description << " | " << row.literal);
     const bool objects = contains(row.literal, "with_objects");
-    DecodeOptions dopt{.dialect = godot3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4,
-                       .allow_objects = objects};
+    DecodeOptions dopt{.dialect = GodotDialect::kGodot4, .allow_objects = objects};
     CHECK(decode_ok(from_hex(row.hex), dopt) == it->second);
     CHECK(to_hex(encode_ok(it->second, {dopt.dialect, objects})) == row.hex);
     ++checked;
   }
-  CHECK(checked >= 70);  // all rows but the null-Object one have a hand-built value
+  // Every row but the null-Object one has a hand-built value, and every value a row.
+  CHECK(unmatched == std::vector<std::string>{
+                         "OBJECT null (Godot 4 encodes an invalid/null Object as plain NIL)"});
+  CHECK(checked == expected_values().size());
+  CHECK(checked >= 100);
+}
+
+TEST_CASE("Godot 3 writes -0.0 as a 4-byte float with the sign kept", "[binary]") {
+  // Was a 3.x row of the old derived vector table; tests/vectors/godot4.tsv is Godot 4 only.
+  CHECK(to_hex(encode_ok(-0.0, kG3Encode)) == "0300000000000080");
+  const Variant back = decode_ok(from_hex("0300000000000080"), g3_decode());
+  REQUIRE(back.get_if<double>() != nullptr);
+  CHECK(std::signbit(*back.get_if<double>()));
 }
 
 TEST_CASE("a null Object encodes as NIL in Godot 4 and per full_objects in Godot 3", "[binary]") {
@@ -404,6 +472,12 @@ TEST_CASE(
   // "/root/Main" with garbage in the pad bytes of nothing (4-byte names) and of "ab".
   CHECK(decode_ok(from_hex("16000000 01000080 00000000 01000000 02000000 6162dead")) ==
         node_path({"ab"}, {}, true));
+  // What Godot 4.6 once wrote for NodePath("Path2D/PathFollow2D/Sprite:position:x"): "th" and
+  // "00" left in the pads after "Path2D" and "Sprite" (tests/vectors/README.md).
+  CHECK(decode_ok(from_hex("16000000030000800200000000000000060000005061746832447468"
+                           "0c00000050617468466f6c6c6f7732440600000053707269746530300800"
+                           "0000706f736974696f6e0100000078000000")) ==
+        node_path({"Path2D", "PathFollow2D", "Sprite"}, {"position", "x"}, false));
   // Flags bit 1: one extra subname follows.
   CHECK(decode_ok(from_hex("16000000 01000080 00000000 02000000 01000000 61000000 01000000 "
                            "78000000")) == node_path({"a"}, {"x"}, false));
@@ -840,9 +914,7 @@ TEST_CASE("every strict prefix of a valid encoding fails cleanly", "[binary]") {
   std::vector<std::pair<Mode, std::vector<uint8_t>>> samples;
   for (const VectorRow& row : read_vectors()) {
     const bool objects = contains(row.literal, "with_objects");
-    samples.push_back(
-        {{"vector", row.version == "3.x" ? GodotDialect::kGodot3 : GodotDialect::kGodot4, objects},
-         from_hex(row.hex)});
+    samples.push_back({{"vector", GodotDialect::kGodot4, objects}, from_hex(row.hex)});
   }
   for (const Mode& mode : kModes) {
     RandomVariants gen(99, mode.dialect == GodotDialect::kGodot3, mode.objects);
