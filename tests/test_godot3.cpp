@@ -134,17 +134,8 @@ std::map<std::string, Variant> expected_values() {
 }
 
 // Runs the script in a real Godot 3; returns name -> hex.
-std::map<std::string, std::string> run_godot3(const testing::TempDir& dir) {
-  const auto which = testing::run_command("command -v godot3-server");
-  if (which.exit_code != 0) FAIL("godot3-server is not installed: run scripts/setup");
-  {
-    std::ofstream script(dir.file("vectors.gd"));
-    script << kScript;
-  }
-  const std::string home = dir.path().string();
-  const auto run = testing::run_command("cd '" + home + "' && HOME='" + home +
-                                        "' LANG=C.UTF-8 timeout 60 godot3-server --no-window -s "
-                                        "vectors.gd 2>&1");
+std::map<std::string, std::string> godot3_vectors(const testing::TempDir& dir) {
+  const auto run = testing::run_godot3(dir, kScript);
   INFO(run.out);
   REQUIRE(run.exit_code == 0);
   std::map<std::string, std::string> vectors;
@@ -164,7 +155,7 @@ std::map<std::string, std::string> run_godot3(const testing::TempDir& dir) {
 TEST_CASE("Godot 3 dialect is byte-identical with a real godot3-server for all 27 types",
           "[godot3]") {
   testing::TempDir dir;
-  const auto vectors = run_godot3(dir);
+  const auto vectors = godot3_vectors(dir);
   const auto expected = expected_values();
   REQUIRE(vectors.size() == expected.size() + 2);  // + the two runtime-specific rows
   std::set<uint8_t> type_ids;

@@ -81,4 +81,17 @@ CommandResult run_command(const std::string& command) {
   return r;
 }
 
+CommandResult run_godot3(const TempDir& dir, std::string_view script) {
+  if (run_command("command -v godot3-server").exit_code != 0) {
+    FAIL("godot3-server is not installed: run scripts/setup");
+  }
+  {
+    std::ofstream out(dir.file("script.gd"));
+    out << script;
+  }
+  const std::string home = dir.path().string();
+  return run_command("cd '" + home + "' && HOME='" + home +
+                     "' LANG=C.UTF-8 timeout 60 godot3-server --no-window -s script.gd 2>&1");
+}
+
 }  // namespace reel::testing

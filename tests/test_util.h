@@ -44,6 +44,11 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// Runs `script` (GDScript source, extends SceneTree) in a real Godot 3 (Debian's godot3-server),
+// with `dir` as its working and home directory; out is stdout and stderr together. FAILs when
+// godot3-server is not installed.
+CommandResult run_godot3(const TempDir& dir, std::string_view script);
+
 }  // namespace reel::testing
 
 // REQUIRE that a Status/Result is ok, printing its message when it is not.
