@@ -244,7 +244,7 @@ TEST_CASE("parse_text merges a String key and a StringName key with the same cha
   CHECK(to_text(*parsed) == R"({"a": 2, 1: 3, 1.0: 4})");
 }
 
-TEST_CASE("Dictionary keys compare as Godot's: String and StringName alike, all else by identity",
+TEST_CASE("Dictionary keys compare as Godot's: String and StringName alike, floats by value",
           "[text]") {
   CHECK(key_equal(Variant("a"), Variant(StringName{"a"})));
   CHECK(key_equal(Variant(StringName{"a"}), Variant("a")));
@@ -252,7 +252,18 @@ TEST_CASE("Dictionary keys compare as Godot's: String and StringName alike, all 
   CHECK_FALSE(key_equal(Variant("a"), Variant(StringName{"b"})));
   CHECK_FALSE(key_equal(Variant(1), Variant(1.0)));
   CHECK_FALSE(key_equal(Variant("1"), Variant(1)));
-  // Inside an Array key the elements compare by identity.
+  // Float components compare by value, NaN equal to NaN, in keys of every depth.
+  CHECK(key_equal(Variant(0.0), Variant(-0.0)));
+  CHECK(key_hash(Variant(0.0)) == key_hash(Variant(-0.0)));
+  const double other_nan = std::bit_cast<double>(0xfff8000000000001ull);
+  CHECK(key_equal(Variant(std::numeric_limits<double>::quiet_NaN()), Variant(other_nan)));
+  CHECK(key_hash(Variant(std::numeric_limits<double>::quiet_NaN())) ==
+        key_hash(Variant(other_nan)));
+  CHECK(key_equal(Variant(Vector3{0.0f, 1, 2}), Variant(Vector3{-0.0f, 1, 2})));
+  CHECK(key_equal(Variant(PackedFloat64Array{-0.0}), Variant(PackedFloat64Array{0.0})));
+  CHECK_FALSE(key_equal(Variant(Vector3{0.0f, 1, 2}), Variant(Vector3{0.0f, 1, 3})));
+  CHECK_FALSE(Variant(0.0) == Variant(-0.0));  // a Variant's own == stays identity
+  // Inside an Array key the elements keep their types: "a" and &"a" differ there.
   Array plain, named;
   plain.items = {"a"};
   named.items = {StringName{"a"}};
