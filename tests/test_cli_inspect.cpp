@@ -245,10 +245,47 @@ TEST_CASE("reel events lists events in frame order, filtered by name and range",
   REQUIRE(
       json_query(f.dir, both.out, "[(e['frame'], e['name'], e['entity']) for e in d['events']]") ==
       "[(30, 'jump', 1), (90, 'jump', 1), (120, 'score', None), (210, 'jump', 1)]\n");
-  auto none = f.reel("events " + f.db + " --name fly");
+  auto none = f.reel("events " + f.db + " --name score --from 200");  // recorded, not there
   REQUIRE(none.exit_code == 0);
   REQUIRE(count_lines(none.out) == 1);
   require_bad_input(f.reel("events " + f.db + " --from 2:00"), "--from: time 2:00 is out of range");
+}
+
+TEST_CASE("unknown entities, event names, sessions and properties are errors listing what exists",
+          "[cli]") {
+  Fixture f;
+  require_bad_input(f.reel("history " + f.db + " --entity 99999 --property position"),
+                    "reel history: --entity 99999: session 'match-1' has no entity 99999");
+  require_bad_input(f.reel("history " + f.db + " --entity 2 --property position --from 200"),
+                    "entity 2 is not alive in frames 200..299 of session 'match-1' (it lives in "
+                    "frames 0..149)");
+  require_bad_input(f.reel("history " + f.db + " --entity 3 --property kind --to 99"),
+                    "entity 3 is not alive in frames 0..99");
+  // Alive at some frames of the range: (absent) at the others, as before.
+  auto partly = f.reel("history " + f.db + " --entity 3 --property kind --from 90 --to 110");
+  REQUIRE(partly.exit_code == 0);
+  REQUIRE(partly.out.find("      90      0:01.500  (absent)\n") != std::string::npos);
+  REQUIRE(partly.out.find("     100      0:01.667  \"coin\"\n") != std::string::npos);
+
+  require_bad_input(f.reel("events " + f.db + " --name nosuch"),
+                    "reel events: --name nosuch: no events named 'nosuch' in session 'match-1' "
+                    "(names: jump, score)");
+  require_bad_input(f.reel("events " + f.db + " --name jump --name jmp"), "'jmp'");
+
+  require_bad_input(
+      f.reel("info " + f.db + " 2"),
+      f.db + ": no session named '2' and none with id 2 (sessions: 'match-1' (id 1))");
+  require_bad_input(f.reel("show " + f.db + " final --at 0"),
+                    f.db + ": no session named 'final' (sessions: 'match-1' (id 1))");
+  auto by_id = f.reel("info " + f.db + " 1");
+  REQUIRE(by_id.exit_code == 0);
+  REQUIRE(by_id.out.find("session      match-1 (id 1)") == 0);
+
+  require_bad_input(f.reel("show " + f.db + " --at 0 --property velocity"),
+                    "reel show: --property velocity: session 'match-1' has no property 'velocity' "
+                    "(properties: position, health, kind)");
+  require_bad_input(f.reel("history " + f.db + " --entity 1 --property mana"),
+                    "(properties: position, health, kind)");
 }
 
 TEST_CASE("reel diff lists spawns, despawns and changed properties between two frames", "[cli]") {

@@ -227,6 +227,25 @@ TEST_CASE("reel play rejects bad options with exit code 2", "[cli][play]") {
   REQUIRE(bad_to.err.find("--to: frame 1000 is out of range") != std::string::npos);
 }
 
+TEST_CASE("reel play refuses to write binary to a terminal", "[cli][play]") {
+  Fixture f;
+  // python3's pty module runs the command with a terminal on stdout and stderr, and copies what
+  // the command writes there to our stdout.
+  const std::string on_terminal =
+      "python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' " +
+      std::string(REEL_BINARY) + " play " + f.db + " --rate 0";
+  auto refused = testing::run_command(on_terminal + " </dev/null");
+  INFO(refused.out);
+  REQUIRE(refused.exit_code == 2);
+  REQUIRE(refused.out ==
+          "reel play: refusing to write binary to a terminal; use --out FILE or redirect\r\n");
+  auto to_file =
+      testing::run_command(on_terminal + " --out " + f.dir.file("frames.bin") + " </dev/null");
+  REQUIRE(to_file.exit_code == 0);
+  REQUIRE(to_file.out.empty());
+  REQUIRE(!read_bytes(f.dir.file("frames.bin")).empty());
+}
+
 // A GDScript that reads the stream with File.get_var() and prints one line per record.
 constexpr const char* kGodot3Consumer = R"gd(extends SceneTree
 

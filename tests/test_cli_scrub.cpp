@@ -1,5 +1,7 @@
 // `reel scrub` for real: the binary runs inside a detached tmux server (its own socket, a
 // 120x40 pane); keys go in with send-keys and the screen comes back with capture-pane.
+#include <signal.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -7,7 +9,10 @@
 #include <thread>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "cli_session_fixture.h"
+#include "reel/replay/replayer.h"
 
 namespace reel {
 namespace {
@@ -46,6 +51,11 @@ class TmuxServer {
     REQUIRE(run_command(tmux("send-keys -t 0 -l " + shell_quote(text))).exit_code == 0);
   }
   std::string screen() const { return run_command(tmux("capture-pane -p -t 0")).out; }
+  // A tmux format of the pane, e.g. "#{alternate_on}" (1 while the program draws on the
+  // alternate screen).
+  std::string pane_format(const std::string& format) const {
+    return run_command(tmux("display-message -p -t 0 " + shell_quote(format))).out;
+  }
   bool alive() const { return run_command(tmux("has-session -t 0 2>/dev/null")).exit_code == 0; }
 
   // Polls the screen until it contains `needle` (10 s at most), then returns it once settled.
@@ -186,7 +196,162 @@ TEST_CASE("reel scrub refuses to run without a terminal", "[cli][scrub]") {
   testing::record_fixture_session(db);
   auto r = testing::run_reel(dir, "scrub " + db);
   REQUIRE(r.exit_code == 2);
-  REQUIRE(r.err.find("scrub needs a terminal") != std::string::npos);
+  REQUIRE(r.err.find("reel scrub: needs a terminal") != std::string::npos);
+}
+
+struct FrameSpan {
+  FrameIndex first = 0, last = 0;
+  bool contains(FrameIndex f) const { return f >= first && f <= last; }
+};
+
+// Flips a bit in the middle of the blob of the chunk holding `frame`, as a bad disk would: its
+// checksum no longer matches. Returns the chunk's frames.
+FrameSpan damage_chunk_holding(const std::string& db, FrameIndex frame) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h,
+                             "SELECT chunk_id, first_frame, last_frame, data FROM chunks "
+                             "WHERE first_frame <= ?1 AND last_frame >= ?1",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_int64(st, 1, frame);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  const int64_t chunk_id = sqlite3_column_int64(st, 0);
+  const FrameSpan span{sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)};
+  const auto* data = static_cast<const uint8_t*>(sqlite3_column_blob(st, 3));
+  std::vector<uint8_t> blob(data, data + sqlite3_column_bytes(st, 3));
+  sqlite3_finalize(st);
+  testing::flip_bit(blob, blob.size() / 2, 3);
+  REQUIRE(sqlite3_prepare_v2(h, "UPDATE chunks SET data = ?1 WHERE chunk_id = ?2", -1, &st,
+                             nullptr) == SQLITE_OK);
+  sqlite3_bind_blob(st, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, chunk_id);
+  REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return span;
+}
+
+// The run of frames around `frame` that the Replayer cannot rebuild (it cannot at `frame`).
+FrameSpan unreadable_around(const std::string& db, FrameIndex frame) {
+  auto replayer = Replayer::open(db, "");
+  REQUIRE_OK(replayer);
+  Replayer& r = **replayer;
+  REQUIRE(r.seek(frame).status().code() == StatusCode::kCorruption);
+  FrameSpan span{frame, frame};
+  while (span.first > 0 && !r.seek(span.first - 1).ok()) --span.first;
+  while (span.last + 1 < r.frame_count() && !r.seek(span.last + 1).ok()) ++span.last;
+  return span;
+}
+
+// The scrubber under a shell that reports how it ended, the terminal modes after it, and the
+// scrubber's pid in `pid_file`, then stays, so that the screen can be read after the exit.
+std::string scrub_then_report(const std::string& db, const std::string& pid_file) {
+  return "trap 'echo trapped' INT; sh -c 'echo $$ > " + pid_file + "; exec " +
+         std::string(REEL_BINARY) + " scrub " + db +
+         "'; echo \"scrub exit=$?\"; echo \"modes: $(stty -a | tr ' ;' '\\n\\n' | grep -x -e "
+         "icanon -e -icanon -e echo -e -echo | tr '\\n' ' ')\"; sleep 600";
+}
+
+// After the scrubber ended: the shell's report, the main screen back, the modes restored.
+void require_terminal_restored(const TmuxServer& tmux, const std::string& exit_line) {
+  std::string s = tmux.wait_for("modes: ");
+  INFO("screen:\n" << s);
+  REQUIRE(contains(s, exit_line));
+  REQUIRE(contains(s, "modes: icanon echo"));  // not -icanon -echo (curses' cbreak, noecho)
+  REQUIRE(tmux.pane_format("#{alternate_on} #{cursor_flag}") == "0 1\n");
+}
+
+TEST_CASE("reel scrub shows a damaged chunk, stays usable and restores the terminal",
+          "[cli][scrub]") {
+  REQUIRE(run_command("command -v tmux >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string db = dir.file("match.reel");
+  testing::record_fixture_session(db);
+  const FrameSpan chunk = damage_chunk_holding(db, 140);
+  const FrameSpan bad = unreadable_around(db, 140);
+  INFO("damaged chunk " << chunk.first << "-" << chunk.last << ", unreadable " << bad.first << ".."
+                        << bad.last);
+  REQUIRE(bad.first >= 10);
+  REQUIRE(bad.contains(141));
+  REQUIRE(bad.last + 1 < testing::kFixtureFrames);
+  const std::string damaged = fmt::format("DAMAGED frames {}..{}: ", bad.first, bad.last);
+  auto at = [](FrameIndex f) { return fmt::format("frame {}/299", f); };
+  TmuxServer tmux;
+  tmux.start(scrub_then_report(db, dir.file("scrub.pid")));
+  tmux.wait_for("frame 0/299");
+
+  SECTION("g onto the damage shows it; moves go on from there") {
+    tmux.keys("g");
+    tmux.literal("140");
+    tmux.keys("Enter");
+    std::string s = tmux.wait_for(at(140));
+    CHECK(contains(s, damaged + "blob checksum mismatch"));
+    CHECK(contains(s, fmt::format("chunk frames {}-{}", chunk.first, chunk.last)));
+    CHECK(contains(s, "frame 140 cannot be shown"));
+    tmux.keys("Right");
+    s = tmux.wait_for(at(141));
+    CHECK(contains(s, damaged));
+    tmux.keys("g");
+    tmux.literal(std::to_string(bad.last + 1));
+    tmux.keys("Enter");
+    s = tmux.wait_for(at(bad.last + 1));
+    CHECK(!contains(s, "DAMAGED"));
+    CHECK(contains(s, "       1  Player"));
+    tmux.keys("Left");  // a step back into the damage
+    s = tmux.wait_for(at(bad.last));
+    CHECK(contains(s, damaged));
+    tmux.keys("Left");
+    tmux.wait_for(at(bad.last - 1));
+    tmux.keys("End");
+    s = tmux.wait_for(at(299));
+    CHECK(!contains(s, "DAMAGED"));
+    CHECK(contains(s, "       3  Pickup"));
+  }
+  SECTION("Right steps into the damage") {
+    tmux.keys("g");
+    tmux.literal(std::to_string(bad.first - 1));
+    tmux.keys("Enter");
+    tmux.wait_for(at(bad.first - 1));
+    tmux.keys("Right");
+    std::string s = tmux.wait_for(at(bad.first));
+    CHECK(contains(s, damaged));
+    tmux.keys("Home");
+    s = tmux.wait_for(at(0));
+    CHECK(contains(s, "(2 of 2 entities)"));
+  }
+  SECTION("playing into the damage stops on its first frame") {
+    tmux.keys("g");
+    tmux.literal(std::to_string(bad.first - 5));
+    tmux.keys("Enter");
+    tmux.wait_for(at(bad.first - 5));
+    tmux.keys("Space");
+    std::string s = tmux.wait_for("DAMAGED");
+    CHECK(contains(s, at(bad.first)));
+    CHECK(contains(s, "[paused]"));
+  }
+  tmux.keys("q");
+  require_terminal_restored(tmux, "scrub exit=0");
+}
+
+TEST_CASE("reel scrub restores the terminal when interrupted or killed", "[cli][scrub]") {
+  REQUIRE(run_command("command -v tmux >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string db = dir.file("match.reel");
+  testing::record_fixture_session(db);
+  const std::string pid_file = dir.file("scrub.pid");
+  TmuxServer tmux;
+  tmux.start(scrub_then_report(db, pid_file));
+  tmux.wait_for("frame 0/299");
+  SECTION("Ctrl-C") {
+    tmux.keys("C-c");
+    require_terminal_restored(tmux, "scrub exit=130");  // 128 + SIGINT
+  }
+  SECTION("SIGTERM") {
+    const pid_t pid = std::stoi(testing::read_text_file(pid_file));
+    REQUIRE(kill(pid, SIGTERM) == 0);
+    require_terminal_restored(tmux, "scrub exit=143");  // 128 + SIGTERM
+  }
 }
 
 }  // namespace

@@ -91,7 +91,10 @@ TEST_CASE("reel variant decode --file reads raw bytes", "[cli]") {
   CHECK(r.out == "\"abc\"\n");
   r = reel("variant decode --file " + dir.file("missing.bin"), true);
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.out, Catch::Contains("cannot open"));
+  CHECK(r.out == "reel variant decode: " + dir.file("missing.bin") + ": no such file\n");
+  r = reel("variant decode --file " + dir.path().string(), true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out == "reel variant decode: " + dir.path().string() + ": is a directory\n");
 }
 
 TEST_CASE("reel variant rejects malformed input with exit 2 and an offset", "[cli]") {

@@ -27,6 +27,11 @@ class CliError : public std::runtime_error {
 // everything else (I/O, busy, internal) exits 1.
 int exit_code_for(const Status& status);
 
+// The file the command is reading (set by open_database), named by throw_if_error in failures
+// that are about it: corruption, I/O, busy, internal ("m.reel: session 1: chunk frames 30-34:
+// blob checksum mismatch").
+void set_current_file(std::string path);
+
 // Throws CliError when `status` is not ok, prefixing `context` when given.
 void throw_if_error(const Status& status, std::string_view context = {});
 

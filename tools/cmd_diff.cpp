@@ -140,7 +140,7 @@ void run_diff(DiffArgs& args) {
     args.positions.erase(args.positions.begin());
   }
   if (args.positions.size() != 2) {
-    throw CliError(kExitBadInput, "diff needs two frames or times: reel diff DB [SESSION] A B");
+    throw CliError(kExitBadInput, "needs two frames or times: reel diff DB [SESSION] A B");
   }
   auto replayer = open_session(args.session);
   FrameIndex fa = resolve_position(*replayer, args.positions[0], "A");

@@ -2,7 +2,7 @@
 // order.
 #include <algorithm>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -18,6 +18,21 @@ struct EventsArgs {
   std::vector<std::string> names;
   std::string from, to;
 };
+
+// Throws for a --name the session never recorded (a typo would otherwise look like "no events").
+void require_known_names(Replayer& replayer, const EventsArgs& args) {
+  if (args.names.empty()) return;
+  std::vector<std::string> known;
+  for (const auto& [name, count] : value_or_throw(replayer.event_counts())) known.push_back(name);
+  for (const auto& name : args.names) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    throw CliError(kExitBadInput,
+                   fmt::format("--name {}: no events named '{}' in session '{}' ({})", name, name,
+                               replayer.session().name,
+                               known.empty() ? "it has no events"
+                                             : fmt::format("names: {}", fmt::join(known, ", "))));
+  }
+}
 
 // The events of the range, each with its time.
 std::vector<EventRecord> load_events(Replayer& replayer, const EventsArgs& args,
@@ -80,16 +95,20 @@ void register_events(CLI::App& app) {
   auto args = std::make_shared<EventsArgs>();
   add_session_args(*cmd, args->session);
   cmd->add_option("--name", args->names, "Only events with this name (repeatable)");
-  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)");
-  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)");
+  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
+      ->type_name("POS");
+  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
+      ->type_name("POS");
   cmd->footer(
-      "ENTITY is - for events not tied to an entity; ARGS print in Godot's text form.\n\n"
+      "ENTITY is - for events not tied to an entity; ARGS print in Godot's text form.\n"
+      "A --name the session never recorded is an error (exit 2) that lists the names it has.\n\n"
       "Examples:\n"
       "  reel events match.reel\n"
       "  reel events match.reel match-1 --name jump --name die --from 1:00 --to 2:00\n"
       "  reel events match.reel --name score --json");
   cmd->callback([args] {
     auto replayer = open_session(args->session);
+    require_known_names(*replayer, *args);
     FrameRange range = resolve_range(*replayer, args->from, args->to);
     auto events = load_events(*replayer, *args, range);
     if (args->session.json) {

@@ -1,6 +1,6 @@
 // `reel history DB [SESSION] --entity ID --property PATH [--from POS] [--to POS]`: one property
 // of one entity over time, one line per frame where it changed.
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -54,10 +54,34 @@ void print_json_history(const HistoryArgs& args, const Replayer& replayer, const
   print_json(j);
 }
 
+// Throws unless the entity is alive at some frame of the range (an id never spawned there is a
+// mistake, not a history of absence).
+void require_entity_in_range(const HistoryArgs& args, const Replayer& replayer,
+                             const FrameRange& range) {
+  const auto& session = replayer.session();
+  auto lives = entity_lives(args.session.db, session.id, args.entity);
+  std::vector<std::string> spans;
+  for (const auto& life : lives) {
+    const FrameIndex last = life.despawn < 0 ? replayer.frame_count() - 1 : life.despawn - 1;
+    if (life.spawn <= range.to && last >= range.from) return;
+    spans.push_back(fmt::format("{}..{}", life.spawn, last));
+  }
+  if (spans.empty()) {
+    throw CliError(kExitBadInput, fmt::format("--entity {}: session '{}' has no entity {}",
+                                              args.entity, session.name, args.entity));
+  }
+  throw CliError(kExitBadInput,
+                 fmt::format("--entity {}: entity {} is not alive in frames {}..{} of session "
+                             "'{}' (it lives in frames {})",
+                             args.entity, args.entity, range.from, range.to, session.name,
+                             fmt::join(spans, ", ")));
+}
+
 void run_history(const HistoryArgs& args) {
   auto replayer = open_session(args.session);
-  PropertyId property = value_or_throw(replayer->property_id(args.property), "--property");
+  PropertyId property = resolve_property(*replayer, args.property, "--property");
   FrameRange range = resolve_range(*replayer, args.from, args.to);
+  require_entity_in_range(args, *replayer, range);
   auto samples = value_or_throw(replayer->history(args.entity, property, range.from, range.to));
   if (args.session.json) {
     print_json_history(args, *replayer, range, samples);
@@ -72,13 +96,16 @@ void register_history(CLI::App& app) {
   auto* cmd = app.add_subcommand("history", "Print one property of one entity over time");
   auto args = std::make_shared<HistoryArgs>();
   add_session_args(*cmd, args->session);
-  cmd->add_option("--entity", args->entity, "Entity id")->required();
+  cmd->add_option("--entity", args->entity, "Entity id")->required()->type_name("ID");
   cmd->add_option("--property", args->property, "Property path (e.g. position)")->required();
-  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)");
-  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)");
+  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
+      ->type_name("POS");
+  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
+      ->type_name("POS");
   cmd->footer(
       "One line per frame where the value changed (the first line is the value at --from);\n"
-      "(absent) while the entity does not exist or lacks the property.\n\n"
+      "(absent) while the entity does not exist or lacks the property. An entity that is not\n"
+      "alive at any frame of the range is an error (exit 2).\n\n"
       "Examples:\n"
       "  reel history match.reel --entity 17 --property position\n"
       "  reel history match.reel match-1 --entity 17 --property health --from 1:00 --to 1:05\n"

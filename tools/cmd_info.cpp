@@ -38,7 +38,7 @@ void query_rows(Store& store, std::string_view sql, int64_t session_id, Fn on_ro
 SessionInfoView load_info(const SessionArgs& args) {
   auto store = open_database(args.db);
   SessionInfoView v;
-  v.row = value_or_throw(schema::find_session(*store, args.session));
+  v.row = find_session_row(*store, args);
   const int64_t id = v.row.id;
   v.properties = value_or_throw(schema::load_properties(*store, id));
   query_rows(*store, "SELECT count(DISTINCT entity_id) FROM entities WHERE session_id = ?1", id,

@@ -1,6 +1,9 @@
 // `reel play DB [SESSION]`: streams frames as Godot store_var records (tools/PLAY.md), paced in
 // real time (or --rate), for a Godot process to consume.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -9,6 +12,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "file_checks.h"
 #include "inspect_common.h"
 #include "reel/format/variant_binary.h"
 #include "time_parse.h"
@@ -91,7 +95,13 @@ class RecordSink {
       file_ = stdout;
     } else {
       file_ = std::fopen(path.c_str(), "wb");
-      if (!file_) throw CliError(kExitBadInput, fmt::format("--out {}: cannot create it", path));
+      if (!file_) {
+        const int err = errno;
+        throw CliError(
+            kExitBadInput,
+            fmt::format("--out {}: {}", path,
+                        err == ENOENT ? "cannot create it: no such directory" : errno_text(err)));
+      }
       owned_ = true;
     }
   }
@@ -167,6 +177,11 @@ void play_once(Replayer& replayer, const FrameRange& range, double rate, RecordS
 
 void run_play(const PlayArgs& args) {
   if (args.rate < 0) throw CliError(kExitBadInput, "--rate must be >= 0 (0: as fast as possible)");
+  // As zstd does: binary on a screen is never what was meant.
+  if (args.out.empty() && isatty(STDOUT_FILENO)) {
+    throw CliError(kExitBadInput,
+                   "refusing to write binary to a terminal; use --out FILE or redirect");
+  }
   auto replayer = open_session(args.session);
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   GodotDialect dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
@@ -183,12 +198,16 @@ void register_play(CLI::App& app) {
   auto* cmd = app.add_subcommand("play", "Stream frames as Godot store_var records (PLAY.md)");
   auto args = std::make_shared<PlayArgs>();
   add_session_args(*cmd, args->session, /*with_session=*/true, /*with_json=*/false);
-  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)");
-  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)");
+  cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
+      ->type_name("POS");
+  cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
+      ->type_name("POS");
   cmd->add_option("--rate", args->rate, "Speed: 1 = real time, 2.0 = twice as fast, 0 = no pacing")
       ->capture_default_str();
   cmd->add_flag("--loop", args->loop, "Start again from --from after --to, forever");
-  cmd->add_option("--out", args->out, "Write to this file instead of stdout");
+  cmd->add_option("--out", args->out,
+                  "Write to this file (or named pipe) instead of stdout; needed when stdout is a "
+                  "terminal");
   cmd->add_option("--godot", args->godot, "Consumer's Godot major version: 4 or 3")
       ->check(CLI::IsMember({3, 4}))
       ->capture_default_str();

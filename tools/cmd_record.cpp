@@ -13,6 +13,7 @@
 #include "bench_baselines.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "file_checks.h"
 #include "reel/recorder/recorder.h"
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"
@@ -91,10 +92,17 @@ void run_record(const RecordOptions& o) {
   const int64_t frames = samples::frames_in(seconds, o.crowd.tick_rate);
   const RecorderOptions options = recorder_options(o);
 
+  // A local file is checked first: SQLite reports a bad path without its name or reason. (Another
+  // VFS may not take file paths.)
+  if (options.store.profile == StorageProfile::kLocal && o.vfs.empty()) {
+    require_database_output(o.out);
+  }
+  set_current_file(o.out);  // failures while recording name it
+
   SessionInfo session{.name = o.name, .tick_rate = o.crowd.tick_rate};
   session.metadata.set(Variant("sample"), Variant(o.sample));
   session.metadata.set(Variant("seed"), Variant(static_cast<int64_t>(o.crowd.seed)));
-  auto recorder = value_or_throw(Recorder::open(o.out, session, options), "cannot record");
+  auto recorder = value_or_throw(Recorder::open(o.out, session, options), o.out);
   samples::CrowdGenerator crowd(o.crowd);
   samples::RecorderFeeder feeder(*recorder, crowd.property_paths());
   ProgressLine progress(frames);
@@ -135,7 +143,10 @@ void register_record(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--duration", o->duration, "Session length: 90s, 10m, 1h, 2h30m")
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Database to write (created if missing)")->required();
+  cmd->add_option("--out", o->out,
+                  "Database to write (created if missing; a new session is added to an existing "
+                  "one)")
+      ->required();
   cmd->add_option("--name", o->name, "Session name (default: session-<start time>)");
   cmd->add_option("--tick-rate", o->crowd.tick_rate, "Frames per second")->capture_default_str();
   cmd->add_option("--profile", o->profile, "Storage profile: local | mvsqlite")

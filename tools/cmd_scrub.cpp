@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "inspect_common.h"
 #include "scrub_model.h"
+#include "terminal_restore.h"
 
 namespace reel::cli {
 namespace {
@@ -24,13 +25,16 @@ constexpr const char* kKeysHelp =
     "<-/-> frame  shift+<-/-> 1s  PgUp/PgDn 10s  Home/End  g go to  space play  +/- rate  "
     "/ filter  q quit";
 
-// Puts the terminal in curses mode for its lifetime; restores it even when an exception passes.
+// Puts the terminal in curses mode for its lifetime; restores it when an exception passes and,
+// through TerminalRestore, when a signal ends the program.
 class CursesScreen {
  public:
   CursesScreen() {
     std::setlocale(LC_ALL, "");
+    TerminalRestore::save_modes();
     screen_ = newterm(nullptr, stdout, stdin);
-    if (!screen_) throw CliError(kExitBadInput, "scrub: cannot initialise the terminal (TERM?)");
+    if (!screen_) throw CliError(kExitBadInput, "cannot initialise the terminal (TERM?)");
+    TerminalRestore::install();
     cbreak();
     noecho();
     keypad(stdscr, TRUE);
@@ -44,6 +48,7 @@ class CursesScreen {
   }
   ~CursesScreen() {
     endwin();
+    TerminalRestore::uninstall();
     delscreen(screen_);
   }
   CursesScreen(const CursesScreen&) = delete;
@@ -212,13 +217,14 @@ void register_scrub(CLI::App& app) {
       "  reel scrub match.reel\n"
       "  reel scrub match.reel match-1");
   cmd->callback([args] {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-      throw CliError(kExitBadInput,
-                     "scrub needs a terminal on stdin and stdout; use `reel show` or `reel play` "
-                     "in scripts");
-    }
+    // The file first, so that a bad one is named whatever runs the command.
     auto replayer = open_session(*args);
     require_frames(*replayer);
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+      throw CliError(kExitBadInput,
+                     "needs a terminal on stdin and stdout; use `reel show` or `reel play` in "
+                     "scripts");
+    }
     ScrubModel model(std::move(replayer));
     run_ui(model);
   });

@@ -105,7 +105,7 @@ void run_show(const ShowArgs& args) {
   auto replayer = open_session(args.session);
   std::optional<PropertyId> only;
   if (!args.property.empty()) {
-    only = value_or_throw(replayer->property_id(args.property), "--property");
+    only = resolve_property(*replayer, args.property, "--property");
   }
   FrameIndex frame = resolve_position(*replayer, args.at, "--at");
   const WorldState* state = value_or_throw(replayer->seek(frame));
@@ -122,8 +122,11 @@ void register_show(CLI::App& app) {
   auto* cmd = app.add_subcommand("show", "Print the world state at a frame or time");
   auto args = std::make_shared<ShowArgs>();
   add_session_args(*cmd, args->session);
-  cmd->add_option("--at", args->at, "Frame (1200) or time (20s, 1:05, 1:05.5, 1h2m)")->required();
-  auto* entity = cmd->add_option("--entity", args->entity_value, "Only this entity id");
+  cmd->add_option("--at", args->at, "Frame (1200) or time (20s, 1:05, 1:05.5, 1h2m)")
+      ->required()
+      ->type_name("POS");
+  auto* entity =
+      cmd->add_option("--entity", args->entity_value, "Only this entity id")->type_name("ID");
   cmd->add_option("--property", args->property, "Only this property path (e.g. position)");
   cmd->footer(
       "Values print in Godot's text form (var_to_str). With both --entity and --property the\n"

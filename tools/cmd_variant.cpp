@@ -3,11 +3,7 @@
 // Input conventions: TEXT and HEX are command-line arguments; `-` reads them from stdin instead
 // (for decode, stdin holds hex text, not raw bytes); `decode --file PATH` reads raw bytes.
 // Malformed input exits 2 with the offset and reason on stderr.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <sstream>
 
@@ -15,6 +11,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "file_checks.h"
 #include "reel/format/variant_binary.h"
 #include "reel/format/variant_text.h"
 
@@ -37,16 +34,6 @@ std::string read_stdin() {
   std::ostringstream ss;
   ss << std::cin.rdbuf();
   return ss.str();
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw CliError(kExitBadInput, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) throw CliError(kExitInternal, fmt::format("error reading {}", path));
-  return bytes;
 }
 
 // Hex digits, white space ignored between bytes. Throws CliError naming the offending char.
@@ -103,10 +90,10 @@ std::vector<uint8_t> decode_input(const VariantArgs& args) {
   const bool have_arg = !args.input.empty();
   if (have_file == have_arg) {
     throw CliError(kExitBadInput,
-                   "decode needs exactly one input: HEX, '-' (hex on stdin) or "
+                   "needs exactly one input: HEX, '-' (hex on stdin) or "
                    "--file PATH (raw bytes)");
   }
-  if (have_file) return read_file(args.file);
+  if (have_file) return read_whole_file(args.file);
   return parse_hex(args.input == "-" ? read_stdin() : args.input);
 }
 

@@ -1,10 +1,12 @@
 #include "inspect_common.h"
 
-#include <filesystem>
+#include <algorithm>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
+#include "cli_errors.h"
 #include "cli_util.h"
+#include "file_checks.h"
 #include "time_parse.h"
 
 namespace reel::cli {
@@ -18,31 +20,102 @@ void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session, bool 
   if (with_json) cmd.add_flag("--json", args.json, "Print one JSON document instead of text");
 }
 
-void require_database_file(const std::string& path) {
-  std::error_code ec;
-  auto status = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(status)) throw CliError(kExitBadInput, path + ": no such file");
-  if (std::filesystem::is_directory(status)) {
-    throw CliError(kExitBadInput, path + ": is a directory, not a Reel database");
+namespace {
+
+constexpr size_t kNamesListed = 20;  // longer lists end with "... and N more"
+
+// Up to kNamesListed of `names`, comma separated.
+std::string name_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < kNamesListed; ++i) {
+    out += (i ? ", " : "") + names[i];
   }
+  if (names.size() > kNamesListed)
+    out += fmt::format(", ... and {} more", names.size() - kNamesListed);
+  return out;
 }
+
+// A failure opening or reading the database at `path`, as a CliError that names it.
+[[noreturn]] void database_error(const std::string& path, const Status& status) {
+  std::string why = plain_message(status.message());
+  if (why.find(path) == std::string::npos) why = fmt::format("{}: {}", path, why);
+  throw CliError(exit_code_for(status), why);
+}
+
+template <class T>
+T value_or_database_error(Result<T> result, const std::string& path) {
+  if (!result.ok()) database_error(path, result.status());
+  return std::move(result).value();
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
 
 std::unique_ptr<Store> open_database(const std::string& path) {
   require_database_file(path);
+  set_current_file(path);
   StoreOptions options;
   options.read_only = true;
   options.create = false;
-  auto store = value_or_throw(Store::open(path, options));
-  throw_if_error(schema::check_schema(*store).status());
+  auto store = value_or_database_error(Store::open(path, options), path);
+  value_or_database_error(schema::check_schema(*store), path);
   return store;
 }
 
+schema::SessionRow find_session_row(Store& store, const SessionArgs& args) {
+  auto found = schema::find_session(store, args.session);
+  if (found.ok()) return std::move(found).value();
+  if (found.status().code() != StatusCode::kNotFound || args.session.empty()) {
+    database_error(args.db, found.status());
+  }
+  std::vector<std::string> sessions;
+  for (const auto& row : value_or_database_error(schema::list_sessions(store), args.db)) {
+    sessions.push_back(fmt::format("'{}' (id {})", row.name, row.id));
+  }
+  throw CliError(
+      kExitBadInput,
+      fmt::format("{}: no session named '{}'{} ({})", args.db, args.session,
+                  all_digits(args.session) ? fmt::format(" and none with id {}", args.session) : "",
+                  sessions.empty() ? "it holds no session" : "sessions: " + name_list(sessions)));
+}
+
 std::unique_ptr<Replayer> open_session(const SessionArgs& args) {
-  require_database_file(args.db);
-  // The schema check first, so that a foreign file is reported as such whatever the replayer
-  // would say about it.
-  open_database(args.db);
-  return value_or_throw(Replayer::open(args.db, args.session));
+  // The file, its schema and the session first, so that each is reported as such whatever the
+  // replayer would say about it.
+  auto store = open_database(args.db);
+  find_session_row(*store, args);
+  store.reset();
+  return value_or_database_error(Replayer::open(args.db, args.session), args.db);
+}
+
+PropertyId resolve_property(const Replayer& replayer, const std::string& path,
+                            std::string_view what) {
+  auto id = replayer.property_id(path);
+  if (id.ok()) return *id;
+  const auto& paths = replayer.property_paths();
+  throw CliError(kExitBadInput, fmt::format("{} {}: session '{}' has no property '{}' ({})", what,
+                                            path, replayer.session().name, path,
+                                            paths.empty() ? "it records none"
+                                                          : "properties: " + name_list(paths)));
+}
+
+std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity) {
+  auto store = open_database(db);
+  Statement* st = value_or_database_error(
+      store->prepare("SELECT spawn_frame, despawn_frame FROM entities WHERE session_id = ? AND "
+                     "entity_id = ? ORDER BY spawn_frame"),
+      db);
+  throw_if_error(st->bind(1, session_id));
+  throw_if_error(st->bind(2, entity));
+  std::vector<EntityLife> lives;
+  while (value_or_database_error(st->step(), db)) {
+    lives.push_back({st->column_int64(0), st->column_is_null(1) ? -1 : st->column_int64(1)});
+  }
+  st->reset();
+  return lives;
 }
 
 void require_frames(const Replayer& replayer) {

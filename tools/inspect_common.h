@@ -30,13 +30,27 @@ struct SessionArgs {
 void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session = true,
                       bool with_json = true);
 
-// Throws CliError(2) "PATH: no such file" / "PATH: is a directory" before SQLite would create or
-// misreport it.
-void require_database_file(const std::string& path);
-// Opens a Reel database read-only and checks its schema ("not a Reel database" otherwise).
+// Opens a Reel database read-only and checks its schema. The file is checked first
+// (file_checks.h: "PATH: no such file", "PATH: is a directory", "PATH: permission denied",
+// "PATH: not a Reel database (...)"), and every error names the file.
 std::unique_ptr<Store> open_database(const std::string& path);
+// The session named by args.session (a name, an id, or "" for the only one). Unknown keys list
+// the sessions: "m.reel: no session named '2' and none with id 2 (sessions: 'm1' (id 1))".
+schema::SessionRow find_session_row(Store& store, const SessionArgs& args);
 // Opens the session named by args (name, id, or the only one).
 std::unique_ptr<Replayer> open_session(const SessionArgs& args);
+
+// The id of a property path; unknown paths list the session's properties:
+// "--property velocity: session 'm1' has no property 'velocity' (properties: position, health)".
+PropertyId resolve_property(const Replayer& replayer, const std::string& path,
+                            std::string_view what);
+
+// The lives of an entity (spawn frame, and despawn frame: the first frame without it, or -1 while
+// alive at the end), from the entity index.
+struct EntityLife {
+  FrameIndex spawn = 0, despawn = -1;
+};
+std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity);
 
 // Parses a frame/time argument (time_parse.h) and checks it against the session. `what` names
 // the argument in errors ("--at", "A"). Frames must lie in [0, frame_count); times in

@@ -1,19 +1,19 @@
-// The `reel` command-line tool. Exceptions stop here: library Status values become messages on
-// stderr and exit codes (0 ok, 2 bad input or usage, 1 internal failure).
-#include <cstdio>
-#include <exception>
+// The `reel` command-line tool. Exceptions stop here: run_cli (cli_errors.h) turns every failure
+// into one plain line on stderr, "reel COMMAND: what went wrong", and an exit code (0 ok, 2 bad
+// input or usage, 1 internal failure).
+#include <string>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
+#include "cli_errors.h"
 #include "commands.h"
-#include "cli_util.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"reel: movie-mode record & replay for Godot, on (mv)SQLite"};
+  CLI::App app{"reel: movie-mode record & replay for Godot, on (mv)SQLite", "reel"};
   app.set_version_flag("--version", std::string("reel ") + REEL_VERSION);
   app.require_subcommand(1);
-  app.footer("Run `reel COMMAND --help` for a command's options and examples.");
+  app.footer(
+      "Run `reel COMMAND --help` (or `reel help COMMAND`) for a command's options and examples.");
   reel::cli::register_variant(app);
   reel::cli::register_bench(app);
   reel::cli::register_record(app);
@@ -25,17 +25,5 @@ int main(int argc, char** argv) {
   reel::cli::register_diff(app);
   reel::cli::register_play(app);
   reel::cli::register_scrub(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : reel::cli::kExitBadInput;
-  } catch (const reel::cli::CliError& e) {
-    fmt::print(stderr, "reel: {}\n", e.what());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "reel: internal error: {}\n", e.what());
-    return reel::cli::kExitInternal;
-  }
-  return 0;
+  return reel::cli::run_cli(app, argc, argv);
 }

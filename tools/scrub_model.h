@@ -5,6 +5,13 @@
 // Threads: single-threaded, like the Replayer it owns.
 // Errors: actions never throw for bad user input; they leave the cursor where it was and set
 // message() (shown on the status line) instead.
+// Damage: a frame the replayer cannot rebuild (a damaged chunk, an I/O error) still takes the
+// cursor: frame() moves there, state() is nullptr and damage() says why (the replayer's message
+// names the session, the chunk's frame range and the error). damaged_span() is the run of
+// unreadable frames around it (measured with a few seeks inside its keyframe segment: from the
+// first frame that fails to the frame before the next keyframe). The status line names the span
+// and the error, the table the whole message, the timeline marks the spans seen with 'x'; every
+// move works from there as from any frame, and playing stops on it.
 #pragma once
 
 #include <chrono>
@@ -46,35 +53,59 @@ class ScrubModel {
   void set_filter(std::string filter) { filter_ = std::move(filter); }
   const std::string& filter() const { return filter_; }
 
-  FrameIndex frame() const { return state().frame; }
+  FrameIndex frame() const { return frame_; }
   FrameIndex last_frame() const { return replayer_->frame_count() - 1; }
-  const WorldState& state() const { return *replayer_->current(); }
+  // The state at frame(), or nullptr when it cannot be read (then damage() is not empty).
+  const WorldState* state() const { return damage_.empty() ? replayer_->current() : nullptr; }
+  const std::string& damage() const { return damage_; }
+  struct FrameSpan {
+    FrameIndex first = 0, last = -1;
+    bool contains(FrameIndex f) const { return f >= first && f <= last; }
+  };
+  // The unreadable frames around frame(); empty (last < first) when it is readable.
+  FrameSpan damaged_span() const { return damage_.empty() ? FrameSpan{} : span_; }
   const std::string& message() const { return message_; }
   void set_message(std::string m) { message_ = std::move(m); }
 
   // Screen text, each at most `width` columns.
   std::string header_line(size_t width) const;
   std::string status_line(size_t width) const;
-  // The timeline: '-' frames, '|' keyframes, '*' events (events win), cursor drawn by
-  // cursor_line as '^' under its column.
+  // The timeline: '-' frames, '|' keyframes, '*' events, 'x' damaged spans seen (damage wins,
+  // then events), cursor drawn by cursor_line as '^' under its column.
   std::string timeline_line(size_t width) const;
   std::string cursor_line(size_t width) const;
   // "ID  CLASS  PROPERTIES" header, then one row per entity passing the filter (ascending id):
   // "  17  Player  position=Vector3(1, 2, 3)  health=100" (transforms abbreviated to
   // "origin(x, y, z)"). At most `rows` rows; the table
-  // title row reports how many matched.
+  // title row reports how many matched. At a damaged frame: what is wrong and how to move on.
   std::vector<std::string> entity_lines(size_t width, size_t rows) const;
 
  private:
   // The timeline column of `frame` for a bar `width` columns wide.
   size_t column_of(FrameIndex frame, size_t width) const;
   bool passes_filter(EntityId id, const EntityState& e) const;
-  void apply(Result<const WorldState*> moved);
+  std::vector<std::string> damage_lines(size_t width, size_t rows) const;
+  // Puts the cursor on `target` with the replayer's result of moving there: its state, or the
+  // damage (which also stops playing).
+  void land(FrameIndex target, Result<const WorldState*> moved);
+  // Seeks `target` (no-op when the cursor already shows it).
+  void seek_to(FrameIndex target);
+  // Moves forward to `target` while playing, stopping on the first damaged frame on the way.
+  void play_to(FrameIndex target);
+  // Sets span_ to the unreadable run holding frame_ (REQUIRES: frame_ is damaged).
+  void measure_damage();
   void restart_clock();
+  double tick_rate() const;  // the session's, or 60 when it has none
 
   std::unique_ptr<Replayer> replayer_;
   std::vector<FrameIndex> keyframes_;
   std::vector<FrameIndex> event_frames_;  // ascending, one per frame holding events
+  FrameIndex frame_ = 0;
+  double time_ = 0;         // session time at frame_
+  bool time_known_ = true;  // false: time_ is estimated from the tick rate (damaged frame)
+  std::string damage_;      // why frame_ cannot be shown; "" when state() is valid
+  FrameSpan span_;          // the unreadable run holding frame_ while damaged
+  std::vector<FrameSpan> damaged_spans_;  // every run measured, for the timeline
   std::string filter_;
   std::string message_;
   bool playing_ = false;
