@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_session_fixture.h"
+#include "reel/format/godot3_convert.h"
 #include "reel/format/variant_binary.h"
 #include "reel/format/variant_text.h"
 #include "reel/replay/replayer.h"
@@ -183,6 +184,26 @@ TEST_CASE("reel play --godot 3 speaks the Godot 3 dialect", "[cli][play]") {
   ConsumerWorld world;
   for (const auto& rec : records) world.apply(rec);
   require_same_as_replayer(world, f.db, testing::kFixtureFrames - 1);
+}
+
+TEST_CASE("reel play --godot 3 converts what Godot 3 lacks instead of failing", "[cli][play]") {
+  // The crowd sample records StringName values (animation states), which Godot 3 has not.
+  testing::TempDir dir;
+  const std::string db = dir.file("crowd.reel"), out3 = dir.file("crowd3.bin"),
+                    out4 = dir.file("crowd4.bin");
+  REQUIRE(run_reel(dir, "record --sample crowd --duration 1s --out " + db).exit_code == 0);
+  REQUIRE(run_reel(dir, "play " + db + " --rate 0 --to 10 --godot 3 --out " + out3).exit_code == 0);
+  REQUIRE(run_reel(dir, "play " + db + " --rate 0 --to 10 --out " + out4).exit_code == 0);
+  const auto records3 = decode_stream(read_bytes(out3), GodotDialect::kGodot3);
+  const auto records4 = decode_stream(read_bytes(out4), GodotDialect::kGodot4);
+  REQUIRE(records3.size() == 11);
+  REQUIRE(records4.size() == 11);
+  bool saw_string_name = false;
+  for (size_t i = 0; i < records3.size(); ++i) {
+    CHECK(Variant(records3[i]) == to_godot3(Variant(records4[i])));
+    saw_string_name = saw_string_name || !(Variant(records3[i]) == Variant(records4[i]));
+  }
+  CHECK(saw_string_name);
 }
 
 TEST_CASE("reel play paces frames at --rate times real time", "[cli][play]") {

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "file_checks.h"
 #include "inspect_common.h"
+#include "reel/format/godot3_convert.h"
 #include "reel/format/variant_binary.h"
 #include "time_parse.h"
 
@@ -114,7 +115,11 @@ class RecordSink {
   // Writes u32 LE length + encoding, as Godot's File.store_var / get_var.
   void write(const Dictionary& record, FrameIndex frame) {
     buffer_.assign(4, 0);
-    throw_if_error(encode_variant(record, buffer_, options_), fmt::format("frame {}", frame));
+    // A Godot 3 consumer gets what Godot 3 lacks converted (FORMAT.md 1, "Godot 3 output").
+    const Status encoded = options_.dialect == GodotDialect::kGodot3
+                               ? encode_variant(to_godot3(record), buffer_, options_)
+                               : encode_variant(record, buffer_, options_);
+    throw_if_error(encoded, fmt::format("frame {}", frame));
     auto n = static_cast<uint32_t>(buffer_.size() - 4);
     for (int i = 0; i < 4; ++i) buffer_[i] = static_cast<uint8_t>(n >> (8 * i));
     if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size() ||
