@@ -72,6 +72,15 @@ inline ReelRun run_reel(const TempDir& dir, const std::string& args) {
   return {r.exit_code, r.out, read_text_file(err_file)};
 }
 
+// A temporary directory with one recorded fixture session in it (recording takes a few
+// milliseconds, so each test case records its own).
+struct SessionFixture {
+  TempDir dir;
+  std::string db = dir.file("match.reel");
+  SessionFixture() { record_fixture_session(db); }
+  ReelRun reel(const std::string& args) const { return run_reel(dir, args); }
+};
+
 inline size_t count_lines(const std::string& text) {
   size_t n = 0;
   for (char c : text) n += c == '\n';

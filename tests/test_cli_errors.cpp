@@ -20,12 +20,7 @@ using testing::ReelRun;
 using testing::run_command;
 using testing::TempDir;
 
-struct Fixture {
-  TempDir dir;
-  std::string db = dir.file("match.reel");
-  Fixture() { testing::record_fixture_session(db); }
-  ReelRun reel(const std::string& args) const { return testing::run_reel(dir, args); }
-};
+using Fixture = testing::SessionFixture;
 
 // Runs `reel <args>` behind `prefix` (e.g. a command that drops privileges).
 ReelRun run_reel_behind(const TempDir& dir, const std::string& prefix, const std::string& args) {

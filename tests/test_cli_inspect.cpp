@@ -18,13 +18,7 @@ using testing::ReelRun;
 using testing::run_reel;
 using testing::TempDir;
 
-// One recorded database per test case (recording takes a few milliseconds).
-struct Fixture {
-  TempDir dir;
-  std::string db = dir.file("match.reel");
-  Fixture() { testing::record_fixture_session(db); }
-  ReelRun reel(const std::string& args) const { return run_reel(dir, args); }
-};
+using Fixture = testing::SessionFixture;
 
 // REQUIRE a bad-input failure: exit 2, nothing on stdout, one line on stderr holding `needle`.
 void require_bad_input(const ReelRun& r, const std::string& needle) {

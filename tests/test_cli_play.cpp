@@ -112,11 +112,7 @@ void require_same_as_replayer(const ConsumerWorld& world, const std::string& db,
   }
 }
 
-struct Fixture {
-  TempDir dir;
-  std::string db = dir.file("match.reel");
-  Fixture() { testing::record_fixture_session(db); }
-};
+using Fixture = testing::SessionFixture;
 
 TEST_CASE("reel play writes one store_var record per frame that rebuilds the session",
           "[cli][play]") {
