@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "reel/format/blob.h"
-#include "reel/format/schema.h"
+#include "reel/blob/blob.h"
+#include "reel/store/schema.h"
 
 namespace reel {
 namespace {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "reel/format/frame.h"
-#include "reel/format/frame_codec.h"
+#include "reel/codec/frame.h"
+#include "reel/codec/frame_codec.h"
 #include "source.h"
 
 namespace reel::replay {

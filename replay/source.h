@@ -17,11 +17,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "reel/format/blob.h"
-#include "reel/format/frame.h"
-#include "reel/format/frame_codec.h"
+#include "reel/blob/blob.h"
+#include "reel/codec/frame.h"
+#include "reel/codec/frame_codec.h"
 #include "reel/format/status.h"
-#include "reel/format/store.h"
+#include "reel/store/store.h"
 #include "reel/replay/replayer.h"
 
 namespace reel::replay {

@@ -5,7 +5,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
-#include "reel/format/blob.h"
+#include "reel/blob/blob.h"
 #include "test_util.h"
 
 namespace reel {

@@ -6,8 +6,8 @@
 #include <sqlite3.h>
 
 #include "cli_session_fixture.h"
-#include "reel/format/frame_codec.h"
-#include "reel/format/variant_text.h"
+#include "reel/codec/frame_codec.h"
+#include "reel/variant/variant_text.h"
 #include "reel/replay/replayer.h"
 
 namespace reel {

@@ -1,4 +1,4 @@
-// `reel play`: the store_var record stream (tools/PLAY.md) decodes back to the recorded session,
+// `reel play`: the store_var record stream (tools/cli/PLAY.md) decodes back to the recorded session,
 // in both Godot dialects, paced by --rate, looping with --loop; and a real Godot 3 reads it with
 // File.get_var().
 #include <chrono>
@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "cli_session_fixture.h"
-#include "reel/format/godot3_convert.h"
-#include "reel/format/variant_binary.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/godot3_convert.h"
+#include "reel/variant/variant_binary.h"
+#include "reel/variant/variant_text.h"
 #include "reel/replay/replayer.h"
 
 namespace reel {

@@ -1,8 +1,8 @@
 // `reel variant encode|decode`, run as the real binary.
 #include <fstream>
 
-#include "reel/format/variant_binary.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/variant_binary.h"
+#include "reel/variant/variant_text.h"
 #include "test_util.h"
 
 namespace reel {

@@ -4,9 +4,9 @@
 #include <limits>
 #include <random>
 
-#include "../format/varint.h"
-#include "reel/format/frame_codec.h"
-#include "reel/format/variant_binary.h"
+#include "../format/codec/varint.h"
+#include "reel/codec/frame_codec.h"
+#include "reel/variant/variant_binary.h"
 #include "test_util.h"
 
 namespace reel {

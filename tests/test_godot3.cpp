@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "reel/format/variant_binary.h"
+#include "reel/variant/variant_binary.h"
 #include "test_util.h"
 
 namespace reel {

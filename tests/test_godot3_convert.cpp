@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "reel/format/godot3_convert.h"
-#include "reel/format/variant_binary.h"
+#include "reel/variant/godot3_convert.h"
+#include "reel/variant/variant_binary.h"
 #include "test_util.h"
 
 namespace reel {

@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include "godot4_runner.h"
-#include "reel/format/variant_binary.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/variant_binary.h"
+#include "reel/variant/variant_text.h"
 #include "test_util.h"
 
 namespace reel {

@@ -1,4 +1,4 @@
-// Rounding to the lossy grid (format/grid_round.h, internal to reel_format): it must agree with
+// Rounding to the lossy grid (format/codec/grid_round.h, internal to reel_format): it must agree with
 // std::llround everywhere the codec uses it (|x| < 2^22), or files would change.
 #include <catch2/catch.hpp>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "../format/grid_round.h"
+#include "../format/codec/grid_round.h"
 
 namespace reel {
 namespace {

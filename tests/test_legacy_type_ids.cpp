@@ -10,8 +10,8 @@
 #include <sqlite3.h>
 
 #include "fixtures/legacy_type_ids_values.h"
-#include "reel/format/blob.h"
-#include "reel/format/variant_binary.h"
+#include "reel/blob/blob.h"
+#include "reel/variant/variant_binary.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/replayer.h"
 #include "test_util.h"

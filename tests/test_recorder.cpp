@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "fake_mvsqlite_vfs.h"
-#include "reel/format/blob.h"
-#include "reel/format/frame_codec.h"
-#include "reel/format/schema.h"
-#include "reel/format/store.h"
+#include "reel/blob/blob.h"
+#include "reel/codec/frame_codec.h"
+#include "reel/store/schema.h"
+#include "reel/store/store.h"
 #include "reel/recorder/recorder.h"
 #include "test_util.h"
 

@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 
 #include "fake_mvsqlite_vfs.h"
-#include "reel/format/store.h"
+#include "reel/store/store.h"
 #include "test_util.h"
 
 namespace reel {

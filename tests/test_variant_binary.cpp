@@ -8,8 +8,8 @@
 #include <random>
 #include <sstream>
 
-#include "reel/format/variant_binary.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/variant_binary.h"
+#include "reel/variant/variant_text.h"
 #include "test_util.h"
 
 namespace reel {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <random>
 
-#include "reel/format/variant_text.h"
+#include "reel/variant/variant_text.h"
 #include "test_util.h"
 
 namespace reel {

@@ -1,11 +1,11 @@
-// The LEB128 varints (format/varint.h, internal to reel_format): the reader's fast path
+// The LEB128 varints (format/codec/varint.h, internal to reel_format): the reader's fast path
 // and its byte-by-byte path near the end of a buffer must agree on every length.
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <vector>
 
-#include "../format/varint.h"
+#include "../format/codec/varint.h"
 
 namespace reel {
 namespace {

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "reel/format/frame_codec.h"
+#include "reel/codec/frame_codec.h"
 
 namespace {
 

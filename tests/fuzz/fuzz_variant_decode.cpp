@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reel/format/variant_binary.h"
+#include "reel/variant/variant_binary.h"
 
 namespace {
 

@@ -29,12 +29,12 @@
 #include <string>
 #include <string_view>
 
-#include "reel/format/frame.h"
-#include "reel/format/frame_codec.h"
+#include "reel/codec/frame.h"
+#include "reel/codec/frame_codec.h"
 #include "reel/format/status.h"
-#include "reel/format/store.h"
-#include "reel/format/variant.h"
-#include "reel/format/variant_binary.h"
+#include "reel/store/store.h"
+#include "reel/variant/variant.h"
+#include "reel/variant/variant_binary.h"
 
 namespace reel {
 

@@ -23,10 +23,10 @@
 #include <string_view>
 #include <vector>
 
-#include "reel/format/frame.h"
-#include "reel/format/schema.h"
+#include "reel/codec/frame.h"
+#include "reel/store/schema.h"
 #include "reel/format/status.h"
-#include "reel/format/store.h"
+#include "reel/store/store.h"
 
 namespace reel {
 

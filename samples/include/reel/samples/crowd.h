@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 #include "reel/format/status.h"
-#include "reel/format/variant.h"
+#include "reel/variant/variant.h"
 
 namespace reel::samples {
 

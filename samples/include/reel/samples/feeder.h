@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 #include "reel/format/status.h"
 #include "reel/recorder/recorder.h"
 

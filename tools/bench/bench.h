@@ -1,0 +1,16 @@
+// `reel bench`: benchmark programs that print one table each. register_bench (cmd_bench.cpp)
+// adds the `bench` subcommand; each benchmark lives in its own bench_<name>.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace reel::cli {
+
+void register_bench(CLI::App& app);
+
+// `reel bench` subcommands, one file each (bench_<name>.cpp).
+void register_bench_variant(CLI::App& bench);
+void register_bench_record(CLI::App& bench);
+void register_bench_replay(CLI::App& bench);
+
+}  // namespace reel::cli

@@ -1,0 +1,13 @@
+#include "bench.h"
+
+namespace reel::cli {
+
+void register_bench(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks that print a table of figures");
+  bench->require_subcommand(1);
+  register_bench_variant(*bench);
+  register_bench_record(*bench);
+  register_bench_replay(*bench);
+}
+
+}  // namespace reel::cli

@@ -1,0 +1,181 @@
+// `reel info DB [SESSION]`: a session's summary from the catalog and indexes only (no frame is
+// decoded, so it is instant on any session length).
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "inspect_common.h"
+#include "reel/variant/variant_text.h"
+#include "time_parse.h"
+
+namespace reel::cli {
+namespace {
+
+struct Gap {
+  FrameIndex frame = 0;
+  int64_t coalesced = 0;
+};
+
+struct SessionInfoView {
+  schema::SessionRow row;
+  int64_t entities = 0;
+  std::vector<std::string> properties;
+  std::vector<std::pair<std::string, int64_t>> events;  // by name, ascending name
+  std::vector<Gap> gaps;                                // ascending frame
+};
+
+// Runs `sql` with the session id bound to ?1 and calls on_row for each row.
+template <class Fn>
+void query_rows(Store& store, std::string_view sql, int64_t session_id, Fn on_row) {
+  Statement* st = value_or_throw(store.prepare(sql));
+  throw_if_error(st->bind(1, session_id));
+  while (value_or_throw(st->step())) on_row(*st);
+  st->reset();
+}
+
+SessionInfoView load_info(const SessionArgs& args) {
+  auto store = open_database(args.db);
+  SessionInfoView v;
+  v.row = find_session_row(*store, args);
+  const int64_t id = v.row.id;
+  v.properties = value_or_throw(schema::load_properties(*store, id));
+  query_rows(*store, "SELECT count(DISTINCT entity_id) FROM entities WHERE session_id = ?1", id,
+             [&](Statement& st) { v.entities = st.column_int64(0); });
+  query_rows(*store,
+             "SELECT name, count(*) FROM events WHERE session_id = ?1 GROUP BY name ORDER BY name",
+             id, [&](Statement& st) {
+               v.events.emplace_back(std::string(st.column_text(0)), st.column_int64(1));
+             });
+  query_rows(*store, "SELECT frame, coalesced FROM gaps WHERE session_id = ?1 ORDER BY frame", id,
+             [&](Statement& st) {
+               v.gaps.push_back({st.column_int64(0), st.column_int64(1)});
+             });
+  return v;
+}
+
+std::string utc_time(int64_t epoch_us) {
+  std::time_t t = static_cast<std::time_t>(epoch_us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double bytes_per_frame(const schema::SessionRow& row) {
+  return row.frame_count > 0 ? static_cast<double>(row.stored_bytes) / row.frame_count : 0.0;
+}
+
+void print_dictionary_json(JsonWriter& j, const Dictionary& d) {
+  j.begin_object();
+  for (size_t i = 0; i < d.size(); ++i) {
+    const Variant& k = d.keys()[i];
+    const std::string* s = k.get_if<std::string>();
+    j.key(s ? *s : to_text(k));
+    j.variant(d.values()[i]);
+  }
+  j.end_object();
+}
+
+void print_info_json(const SessionInfoView& v) {
+  const auto& r = v.row;
+  JsonWriter j;
+  j.begin_object()
+      .field("id", r.id)
+      .field("name", r.name)
+      .field("status", session_status_name(r.status))
+      .field("dialect", static_cast<int64_t>(r.dialect))
+      .field("start_time", utc_time(r.start_time_us))
+      .field("start_time_us", r.start_time_us)
+      .field("duration", r.last_time)
+      .field("tick_rate", r.tick_rate)
+      .field("frames", r.frame_count)
+      .field("first_tick", r.first_tick)
+      .field("last_tick", r.last_tick)
+      .field("keyframes", r.keyframe_count)
+      .field("chunks", r.chunk_count)
+      .field("stored_bytes", r.stored_bytes)
+      .field("bytes_per_frame", bytes_per_frame(r))
+      .field("entities", v.entities)
+      .key("properties")
+      .begin_array();
+  for (const auto& p : v.properties) j.value(p);
+  j.end_array().key("events").begin_object();
+  for (const auto& [name, count] : v.events) j.field(name, count);
+  j.end_object().key("metadata");
+  print_dictionary_json(j, r.metadata);
+  j.key("settings");
+  print_dictionary_json(j, r.settings);
+  j.field("dropped_frames", r.dropped_frames).key("gaps").begin_array();
+  for (const auto& g : v.gaps) {
+    j.begin_object().field("frame", g.frame).field("coalesced", g.coalesced).end_object();
+  }
+  j.end_array().end_object();
+  print_json(j);
+}
+
+void print_dictionary_text(const char* title, const Dictionary& d) {
+  fmt::print("{}:{}\n", title, d.empty() ? " (none)" : "");
+  for (size_t i = 0; i < d.size(); ++i) {
+    const Variant& k = d.keys()[i];
+    const std::string* s = k.get_if<std::string>();
+    fmt::print("  {} = {}\n", s ? *s : to_text(k), to_text(d.values()[i]));
+  }
+}
+
+constexpr size_t kGapsShown = 10;
+
+void print_info_text(const SessionInfoView& v) {
+  const auto& r = v.row;
+  fmt::print("session      {} (id {}), {}, Godot {} dialect\n", r.name, r.id,
+             session_status_name(r.status), static_cast<int>(r.dialect));
+  fmt::print("started      {}\n", utc_time(r.start_time_us));
+  fmt::print("duration     {} ({:.3f} s)\n", format_time(r.last_time), r.last_time);
+  fmt::print("tick rate    {} /s (ticks {}..{})\n", r.tick_rate, r.first_tick, r.last_tick);
+  fmt::print("frames       {} ({} keyframes, {} chunks)\n", r.frame_count, r.keyframe_count,
+             r.chunk_count);
+  fmt::print("stored       {} ({:.1f} bytes/frame)\n", human_bytes(r.stored_bytes),
+             bytes_per_frame(r));
+  fmt::print("entities     {}\n", v.entities);
+  fmt::print("properties   {}", v.properties.size());
+  if (!v.properties.empty()) fmt::print(": {}", fmt::join(v.properties, ", "));
+  fmt::print("\n");
+  int64_t total_events = 0;
+  for (const auto& e : v.events) total_events += e.second;
+  fmt::print("events       {}\n", total_events);
+  for (const auto& [name, count] : v.events) fmt::print("  {:<20} {}\n", name, count);
+  fmt::print("dropped      {} frames in {} gaps\n", r.dropped_frames, v.gaps.size());
+  for (size_t i = 0; i < v.gaps.size() && i < kGapsShown; ++i) {
+    fmt::print("  frame {} (folds {} frames)\n", v.gaps[i].frame, v.gaps[i].coalesced);
+  }
+  if (v.gaps.size() > kGapsShown) fmt::print("  ... {} more\n", v.gaps.size() - kGapsShown);
+  print_dictionary_text("metadata", r.metadata);
+  print_dictionary_text("settings", r.settings);
+}
+
+}  // namespace
+
+void register_info(CLI::App& app) {
+  auto* cmd = app.add_subcommand("info", "Summarise a session (catalog and indexes, no scan)");
+  auto args = std::make_shared<SessionArgs>();
+  add_session_args(*cmd, *args);
+  cmd->footer(
+      "Shows duration, tick rate, frame/keyframe/chunk counts, bytes per frame, entity and\n"
+      "property counts, events by name, dropped frames and gaps, metadata and codec settings.\n\n"
+      "Examples:\n"
+      "  reel info match.reel              # the only session\n"
+      "  reel info match.reel match-1\n"
+      "  reel info match.reel 3 --json");
+  cmd->callback([args] {
+    auto view = load_info(*args);
+    if (args->json) {
+      print_info_json(view);
+    } else {
+      print_info_text(view);
+    }
+  });
+}
+
+}  // namespace reel::cli

@@ -1,0 +1,21 @@
+// Registration of the `reel` subcommands: one file per subcommand (cmd_<name>.cpp), each defines
+// one register_* function that adds its CLI11 subcommand to the app. main.cpp calls them all.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace reel::cli {
+
+void register_variant(CLI::App& app);
+void register_record(CLI::App& app);
+// Inspecting subcommands (cmd_ls.cpp ... cmd_scrub.cpp; shared plumbing in inspect_common.h).
+void register_ls(CLI::App& app);
+void register_info(CLI::App& app);
+void register_show(CLI::App& app);
+void register_history(CLI::App& app);
+void register_events(CLI::App& app);
+void register_diff(CLI::App& app);
+void register_play(CLI::App& app);
+void register_scrub(CLI::App& app);
+
+}  // namespace reel::cli

@@ -1,0 +1,76 @@
+// Plumbing shared by the inspecting subcommands (ls, info, show, history, events, diff, play,
+// scrub): the common `DB [SESSION]` positionals and `--json` flag, opening a database or session
+// with errors that name the file, and resolving frame/time arguments against a session.
+//
+// Every function here reports bad input by throwing CliError (exit 2) with one line naming what
+// and where; they are for the CLI edge only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "json_out.h"
+#include "reel/store/schema.h"
+#include "reel/store/store.h"
+#include "reel/replay/replayer.h"
+
+namespace reel::cli {
+
+struct SessionArgs {
+  std::string db;
+  std::string session;  // "" = the only session of the database
+  bool json = false;
+};
+
+// Adds the positional DB (required), the optional positional SESSION (unless `with_session` is
+// false) and the --json flag (unless `with_json` is false).
+void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session = true,
+                      bool with_json = true);
+
+// Opens a Reel database read-only and checks its schema. The file is checked first
+// (file_checks.h: "PATH: no such file", "PATH: is a directory", "PATH: permission denied",
+// "PATH: not a Reel database (...)"), and every error names the file.
+std::unique_ptr<Store> open_database(const std::string& path);
+// The session named by args.session (a name, an id, or "" for the only one). Unknown keys list
+// the sessions: "m.reel: no session named '2' and none with id 2 (sessions: 'm1' (id 1))".
+schema::SessionRow find_session_row(Store& store, const SessionArgs& args);
+// Opens the session named by args (name, id, or the only one).
+std::unique_ptr<Replayer> open_session(const SessionArgs& args);
+
+// The id of a property path; unknown paths list the session's properties:
+// "--property velocity: session 'm1' has no property 'velocity' (properties: position, health)".
+PropertyId resolve_property(const Replayer& replayer, const std::string& path,
+                            std::string_view what);
+
+// The lives of an entity (spawn frame, and despawn frame: the first frame without it, or -1 while
+// alive at the end), from the entity index.
+struct EntityLife {
+  FrameIndex spawn = 0, despawn = -1;
+};
+std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity);
+
+// Parses a frame/time argument (time_parse.h) and checks it against the session. `what` names
+// the argument in errors ("--at", "A"). Frames must lie in [0, frame_count); times in
+// [0, last time].
+FrameIndex resolve_position(Replayer& replayer, std::string_view text, std::string_view what);
+// `--from`/`--to` with defaults 0 and the last frame; throws when from > to.
+struct FrameRange {
+  FrameIndex from = 0, to = 0;
+};
+FrameRange resolve_range(Replayer& replayer, const std::string& from, const std::string& to);
+
+// Throws CliError(2) when the session holds no frame yet.
+void require_frames(const Replayer& replayer);
+
+// "closed" | "recording" | "interrupted" | "unknown(N)".
+std::string session_status_name(format::SessionStatus status);
+// "812 B", "12.4 KiB", "3.1 MiB".
+std::string human_bytes(int64_t bytes);
+
+// Prints the document and a newline on stdout.
+void print_json(const JsonWriter& json);
+
+}  // namespace reel::cli
