@@ -16,7 +16,9 @@
 #include "cli_session_fixture.h"
 #include "godot4_runner.h"
 #include "reel/format/godot3_convert.h"
+#include "reel/format/variant_binary.h"
 #include "reel/format/variant_text.h"
+#include "reel/recorder/recorder.h"
 #include "reel/replay/replayer.h"
 
 namespace reel {
@@ -380,6 +382,146 @@ TEST_CASE("anim export --godot 3 plays in Godot 3.2: nodes hold the recorded sta
   REQUIRE(run.exit_code == 0);
   REQUIRE(run.out.find("DONE") != std::string::npos);
   CHECK(check_output(cases, run.out, true) > 100);
+}
+
+// One value of every type a recording can hold in a .tres (RID, Object, Callable and Signal are
+// runtime handles, not data), with floats that need every digit.
+std::vector<std::pair<std::string, Variant>> every_type_values() {
+  Array typed;
+  typed.element_type = {ContainerKind::kBuiltin, Type::INT, ""};
+  typed.items = {int64_t{1}, int64_t{-2}};
+  Array mixed;
+  mixed.items = {Variant("x"), Variant(0.1), Variant(StringName{"n"}), Variant(Vector3{1, 2, 3})};
+  Dictionary dict;
+  dict.set(Variant(int64_t{1}), Variant(StringName{"sword"}));
+  dict.set(Variant("k"), Variant(Vector2i{3, -4}));
+  Projection projection;
+  projection.columns[3] = {0.1f, 0.2f, 0.3f, 0.4f};
+  Transform3D transform;
+  transform.basis.rows[0] = {0.36f, -0.48f, 0.8f};
+  transform.origin = {-14.543638f, 1.6499671f, 1e-7f};
+  return {
+      {"bool", true},
+      {"int", int64_t{-9007199254740993}},
+      {"float", 0.1},
+      {"float_big", 1.5e300},
+      {"string", Variant("quote\" back\\ nl\n tab\t é ✓")},
+      {"vector2", Vector2{0.1f, -3.4028235e38f}},
+      {"vector2i", Vector2i{-2147483647, 7}},
+      {"rect2", Rect2{{1.5f, 2}, {3, 4.25f}}},
+      {"rect2i", Rect2i{{1, 2}, {3, 4}}},
+      {"vector3", Vector3{0.1f, 2.5e-8f, -7}},
+      {"vector3i", Vector3i{1, -2, 3}},
+      {"transform2d", Transform2D{{Vector2{0.6f, 0.8f}, Vector2{-0.8f, 0.6f}, Vector2{5, -6}}}},
+      {"vector4", Vector4{0.1f, 0.2f, 0.3f, 0.4f}},
+      {"vector4i", Vector4i{1, 2, 3, -4}},
+      {"plane", Plane{{0, 1, 0}, -2.5f}},
+      {"quaternion", Quaternion{0.5f, -0.5f, 0.5f, 0.5f}},
+      {"aabb", AABB{{-1, -2, -3}, {2, 4, 6.5f}}},
+      {"basis", transform.basis},
+      {"transform3d", transform},
+      {"projection", projection},
+      {"color", Color{0.2f, 0.4f, 0.6f, 0.8f}},
+      {"string_name", StringName{"walk"}},
+      {"node_path", NodePath{{"A", "B"}, {"x"}, false}},
+      {"dictionary", dict},
+      {"array", mixed},
+      {"typed_array", typed},
+      {"packed_byte", PackedByteArray{0, 1, 255}},
+      {"packed_int32", PackedInt32Array{-1, 2147483647}},
+      {"packed_int64", PackedInt64Array{-1, 9007199254740993}},
+      {"packed_float32", PackedFloat32Array{0.1f, -2.5f}},
+      {"packed_float64", PackedFloat64Array{0.1, 1e-300}},
+      {"packed_string", PackedStringArray{"a", "b\"c"}},
+      {"packed_vector2", PackedVector2Array{{1, 2}, {0.1f, 0.2f}}},
+      {"packed_vector3", PackedVector3Array{{1, 2, 3}}},
+      {"packed_color", PackedColorArray{{0.1f, 0.2f, 0.3f, 1}}},
+      {"packed_vector4", PackedVector4Array{{1, 2, 3, 4}}},
+  };
+}
+
+// A one-frame session with entity 1 holding every value as property "p_<name>", exported as
+// anim for `godot`; returns the property names by track path.
+std::map<std::string, Variant> export_every_type(const TempDir& dir, int godot) {
+  const std::string db = dir.file("types.reel");
+  auto rec = Recorder::open(db, SessionInfo{.name = "types", .tick_rate = 60});
+  REQUIRE_OK(rec);
+  (*rec)->begin_frame(0, 0.0);
+  (*rec)->spawn(1, "Thing");
+  std::map<std::string, Variant> by_path;
+  for (const auto& [name, value] : every_type_values()) {
+    (*rec)->set(1, "p_" + name, value);
+    by_path["entity_1:p_" + name] = value;
+  }
+  REQUIRE_STATUS_OK((*rec)->end_frame());
+  REQUIRE_STATUS_OK((*rec)->close());
+  const auto run = testing::run_reel(dir, fmt::format("export {} --format anim --godot {} --out {}",
+                                                      db, godot, dir.file("types.tres")));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  return by_path;
+}
+
+// Lines "PATH|HEX" (var_to_bytes of the track's first key) against the recorded values.
+void check_key_bytes(const std::map<std::string, Variant>& by_path, const std::string& out,
+                     GodotDialect dialect) {
+  std::set<std::string> seen;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t bar = line.find('|');
+    if (line.rfind("KEY ", 0) != 0 || bar == std::string::npos) continue;
+    const std::string path = line.substr(4, bar - 4);
+    const auto it = by_path.find(path);
+    REQUIRE(it != by_path.end());
+    auto decoded = decode_variant(testing::from_hex(line.substr(bar + 1)), {.dialect = dialect});
+    REQUIRE_OK(decoded);
+    const Variant expected = dialect == GodotDialect::kGodot3 ? to_godot3(it->second) : it->second;
+    INFO(path << ": engine " << to_text(decoded->value) << ", recorded " << to_text(expected));
+    CHECK(decoded->value == expected);
+    seen.insert(path);
+  }
+  CHECK(seen.size() == by_path.size());
+}
+
+TEST_CASE("anim export: every Variant type's .tres text loads in Godot 4.6 as the recorded value",
+          "[cli][export][godot4]") {
+  TempDir dir;
+  const auto by_path = export_every_type(dir, 4);
+  std::filesystem::create_directories(dir.file("res"));
+  std::filesystem::copy_file(dir.file("types.tres"), dir.file("res/types.tres"));
+  testing::Godot4Options options;
+  options.dirs.push_back({"export", dir.file("res")});
+  const auto run = testing::run_godot4(dir, R"gd(extends Node
+func _ready():
+	var lib = load("res://export/types.tres")
+	var anim = lib.get_animation(lib.get_animation_list()[0])
+	for t in anim.get_track_count():
+		print("KEY %s|%s" % [anim.track_get_path(t), var_to_bytes(anim.track_get_key_value(t, 0)).hex_encode()])
+	get_tree().quit(0)
+)gd",
+                                       {}, options);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  check_key_bytes(by_path, run.out, GodotDialect::kGodot4);
+}
+
+TEST_CASE(
+    "anim export --godot 3: every Variant type's .tres text loads in Godot 3.2 as the "
+    "recorded value converted for Godot 3",
+    "[cli][export][godot3]") {
+  TempDir dir;
+  const auto by_path = export_every_type(dir, 3);
+  const auto run = testing::run_godot3(dir, R"gd(extends SceneTree
+func _initialize():
+	var anim = load("res://types.tres")
+	for t in range(anim.get_track_count()):
+		print("KEY %s|%s" % [anim.track_get_path(t), var2bytes(anim.track_get_key_value(t, 0)).hex_encode()])
+	quit()
+)gd");
+  INFO(run.out);
+  REQUIRE(run.exit_code == 0);
+  check_key_bytes(by_path, run.out, GodotDialect::kGodot3);
 }
 
 }  // namespace
