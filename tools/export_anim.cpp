@@ -70,21 +70,32 @@ class TresWriter {
     out_ += fmt::format("step = {}\n", step_text);
   }
 
-  void tracks(const std::vector<Track>& tracks) {
-    for (const Track& t : tracks) {
-      if (!t.transform) {
-        value_track(t);
-      } else if (d_.godot3) {
-        godot3_transform_track(t);
-      } else {
-        component_track(t, "position_3d", 0, 3);
-        component_track(t, "rotation_3d", 3, 4);
-        component_track(t, "scale_3d", 7, 3);
+  // Writes the tracks, handing the text to `sink` every MiB and freeing each track's keys once
+  // written (a clip's text is larger than its keys).
+  void tracks(std::vector<Track>& tracks, OutputFile& sink) {
+    for (Track& t : tracks) {
+      track(t);
+      t = Track();
+      if (out_.size() >= (1u << 20)) {
+        sink.write(out_);
+        out_.clear();
       }
     }
   }
 
  private:
+  void track(const Track& t) {
+    if (!t.transform) {
+      value_track(t);
+    } else if (d_.godot3) {
+      godot3_transform_track(t);
+    } else {
+      component_track(t, "position_3d", 0, 3);
+      component_track(t, "rotation_3d", 3, 4);
+      component_track(t, "scale_3d", 7, 3);
+    }
+  }
+
   void header(const char* type, const std::string& path) {
     const int i = index_++;
     out_ += fmt::format("tracks/{}/type = \"{}\"\n", i, type);
@@ -237,9 +248,12 @@ class AnimExport {
     const int n = static_cast<int>(names_.size()) + 1;
     const std::string name = several_ ? fmt::format("{}_{}", base_name_, n) : base_name_;
     names_.push_back(name);
-    const std::vector<Track> tracks = clip.take_tracks();
+    std::vector<Track> tracks = clip.take_tracks();
     skipped_ += clip.skipped_values();
     ranges_.push_back({clip.first_frame(), clip.last_frame()});
+    std::unique_ptr<OutputFile> own_file;  // Godot 3: a file per animation
+    if (dialect_.godot3) own_file = std::make_unique<OutputFile>(numbered_path(job_.out, n));
+    OutputFile& sink = own_file ? *own_file : *out_;
     std::string text;
     TresWriter writer(dialect_, text);
     if (dialect_.godot3) {
@@ -248,15 +262,10 @@ class AnimExport {
       text += fmt::format("[sub_resource type=\"Animation\" id=\"Animation_{}\"]\n", n);
     }
     writer.animation_properties(name, clip, step_);
-    writer.tracks(tracks);
+    writer.tracks(tracks, sink);
     text += '\n';
-    if (dialect_.godot3) {
-      OutputFile file(numbered_path(job_.out, n));
-      file.write(text);
-      file.close();
-    } else {
-      out_->write(text);
-    }
+    sink.write(text);
+    if (own_file) own_file->close();
   }
 
   // Several clips, and values left out, are worth a line on stderr.
