@@ -162,6 +162,29 @@ TEST_CASE("anim export splits a range longer than --split into several animation
         std::string::npos);
 }
 
+TEST_CASE("anim export with transform keys spilled to a temporary file writes the same bytes",
+          "[cli][export]") {
+  testing::TempDir dir;
+  const std::string db = dir.file("crowd.reel");
+  REQUIRE(testing::run_reel(dir,
+                            "record --sample crowd --duration 1s --players 4 --props 6 --out " + db)
+              .exit_code == 0);
+  for (const std::string godot : {"4", "3"}) {
+    INFO("--godot " << godot);
+    const std::string a = dir.file("held.tres"), b = dir.file("spilled.tres");
+    REQUIRE(
+        testing::run_reel(dir, "export " + db + " --format anim --godot " + godot + " --out " + a)
+            .exit_code == 0);
+    // --memory 0: every frame's transform keys go to the temporary file.
+    REQUIRE(testing::run_reel(
+                dir, "export " + db + " --format anim --memory 0 --godot " + godot + " --out " + b)
+                .exit_code == 0);
+    const std::string held = testing::read_text_file(a);
+    CHECK(held.size() > 50000);  // 60 frames of 4 players' head and hands and 6 props
+    CHECK(held == testing::read_text_file(b));
+  }
+}
+
 TEST_CASE("reel export rejects bad options and map files with one line naming them",
           "[cli][export]") {
   SessionFixture f;

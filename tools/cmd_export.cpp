@@ -24,10 +24,12 @@ struct ExportArgs {
   std::string map_file;
   std::string transform_tracks = "split";
   std::string split = "1h";
+  int64_t memory_mib = 256;
   // Which options were given (format-specific ones are refused for other formats).
   CLI::Option* map_option = nullptr;
   CLI::Option* transform_option = nullptr;
   CLI::Option* split_option = nullptr;
+  CLI::Option* memory_option = nullptr;
 };
 
 const ExportFormat& find_format(const std::string& name) {
@@ -44,7 +46,8 @@ const ExportFormat& find_format(const std::string& name) {
 // Format options make sense for one format only: giving them to another is a mistake.
 void refuse_foreign_options(const ExportArgs& args) {
   if (args.format == "anim") return;
-  for (const CLI::Option* option : {args.map_option, args.transform_option, args.split_option}) {
+  for (const CLI::Option* option :
+       {args.map_option, args.transform_option, args.split_option, args.memory_option}) {
     if (option->count() > 0) {
       throw CliError(kExitBadInput, fmt::format("{} applies to --format anim only (not {})",
                                                 option->get_name(), args.format));
@@ -95,6 +98,7 @@ void run_export(const ExportArgs& args) {
   job.anim.map_file = args.map_file;
   job.anim.transform_value_tracks = args.transform_tracks == "value";
   job.anim.max_clip_seconds = parse_split_seconds(args.split);
+  job.anim.memory_bytes = static_cast<size_t>(args.memory_mib) << 20;
   format.write(job);
 }
 
@@ -139,6 +143,12 @@ void register_export(CLI::App& app) {
       cmd->add_option("--split", args->split,
                       "anim: longest animation; longer ranges become several (float32 key times)")
           ->type_name("DURATION")
+          ->capture_default_str();
+  args->memory_option =
+      cmd->add_option("--memory", args->memory_mib,
+                      "anim: MiB of transform keys held in memory; more go to a temporary file")
+          ->type_name("MIB")
+          ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
           ->capture_default_str();
   cmd->footer(
       "Formats:\n" + format_list() +

@@ -72,8 +72,9 @@ class TresWriter {
 
   // Writes the tracks, handing the text to `sink` every MiB and freeing each track's keys once
   // written (a clip's text is larger than its keys).
-  void tracks(std::vector<Track>& tracks, OutputFile& sink) {
+  void tracks(std::vector<Track>& tracks, OutputFile& sink, ClipBuilder& clip) {
     for (Track& t : tracks) {
+      clip.restore(t);
       track(t);
       t = Track();
       if (out_.size() >= (1u << 20)) {
@@ -219,8 +220,9 @@ class AnimExport {
             clip.reset();
           }
           if (!clip) {
-            clip = std::make_unique<ClipBuilder>(job_.selection, map_, replayer.property_paths(),
-                                                 ClipOptions{job_.anim.transform_value_tracks});
+            clip = std::make_unique<ClipBuilder>(
+                job_.selection, map_, replayer.property_paths(),
+                ClipOptions{job_.anim.transform_value_tracks, job_.anim.memory_bytes});
             clip->begin(state);
           } else {
             clip->add_frame(frame, state);
@@ -262,7 +264,7 @@ class AnimExport {
       text += fmt::format("[sub_resource type=\"Animation\" id=\"Animation_{}\"]\n", n);
     }
     writer.animation_properties(name, clip, step_);
-    writer.tracks(tracks, sink);
+    writer.tracks(tracks, sink, clip);
     text += '\n';
     sink.write(text);
     if (own_file) own_file->close();

@@ -2,7 +2,13 @@
 #include "export_anim_tracks.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "file_checks.h"
 
 namespace reel::cli {
 namespace {
@@ -142,6 +148,7 @@ void ClipBuilder::add_frame(const Frame& frame, const WorldState& state) {
   last_frame_ = frame.index;
   last_time_ = frame.time;
   previous_time_ = time;
+  spill_if_over_budget();
 }
 
 void ClipBuilder::add_value(EntityId entity, const std::string& class_name, PropertyId property,
@@ -201,12 +208,65 @@ void ClipBuilder::append_key(Track& track, float time, const Variant& value) {
   decompose(value.get<Transform3D>(), key);
   // q and -q are the same rotation: keep neighbours in the same hemisphere so that Godot's
   // interpolation between them takes the short way.
-  if (at > 0) {
-    const float* prev = key - kTransformKeyFloats;
-    const float d = prev[3] * key[3] + prev[4] * key[4] + prev[5] * key[5] + prev[6] * key[6];
+  if (track.times.size() + track.spilled.size() > 1) {
+    const float* prev = track.last_rotation;
+    const float d = prev[0] * key[3] + prev[1] * key[4] + prev[2] * key[5] + prev[3] * key[6];
     if (d < 0) {
       for (int i = 3; i < 7; ++i) key[i] = -key[i];
     }
+  }
+  std::copy(key + 3, key + 7, track.last_rotation);
+  buffered_bytes_ += sizeof(float) * (kTransformKeyFloats + 1);
+}
+
+void ClipBuilder::spill_if_over_budget() {
+  if (buffered_bytes_ < options_.spill_bytes) return;
+  if (!spill_) {
+    spill_.reset(std::tmpfile());
+    if (!spill_) {
+      throw CliError(kExitInternal, fmt::format("cannot create a temporary file for the export: {}",
+                                                errno_text(errno)));
+    }
+  }
+  for (Track& t : tracks_) {
+    if (!t.transform || t.times.empty()) continue;
+    const int64_t offset = ftello(spill_.get());
+    if (std::fwrite(t.times.data(), sizeof(float), t.times.size(), spill_.get()) !=
+            t.times.size() ||
+        std::fwrite(t.transform_keys.data(), sizeof(float), t.transform_keys.size(),
+                    spill_.get()) != t.transform_keys.size()) {
+      throw CliError(kExitInternal, fmt::format("writing the export's temporary file failed: {}",
+                                                errno_text(errno)));
+    }
+    t.spilled.push_back({offset, static_cast<uint32_t>(t.times.size())});
+    t.times = {};
+    t.transform_keys = {};
+  }
+  buffered_bytes_ = 0;
+}
+
+void ClipBuilder::restore(Track& t) {
+  if (t.spilled.empty()) return;
+  std::vector<float> times, keys;
+  for (const auto& [offset, count] : t.spilled) {
+    const size_t at = times.size();
+    times.resize(at + count);
+    keys.resize((at + count) * kTransformKeyFloats);
+    if (fseeko(spill_.get(), offset, SEEK_SET) != 0 ||
+        std::fread(times.data() + at, sizeof(float), count, spill_.get()) != count ||
+        std::fread(keys.data() + at * kTransformKeyFloats, sizeof(float),
+                   size_t{count} * kTransformKeyFloats,
+                   spill_.get()) != size_t{count} * kTransformKeyFloats) {
+      throw CliError(kExitInternal, "reading the export's temporary file failed");
+    }
+  }
+  times.insert(times.end(), t.times.begin(), t.times.end());
+  keys.insert(keys.end(), t.transform_keys.begin(), t.transform_keys.end());
+  t.times = std::move(times);
+  t.transform_keys = std::move(keys);
+  t.spilled.clear();
+  if (fseeko(spill_.get(), 0, SEEK_END) != 0) {
+    throw CliError(kExitInternal, "seeking in the export's temporary file failed");
   }
 }
 

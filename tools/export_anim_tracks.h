@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -30,14 +32,20 @@ struct Track {
   bool transform = false;     // decomposed keys (position/rotation/scale tracks)
   bool continuous = false;    // update mode continuous (else discrete)
   std::vector<float> times;   // key times, seconds since the clip's first frame
-  std::vector<float> transform_keys;  // transform: kTransformKeyFloats per key
-  std::vector<Variant> values;        // value tracks
-  Variant last;                       // the value of the newest key
-  FrameIndex last_frame = -1;         // the frame of the newest key (-1: none yet)
+  std::vector<float> transform_keys;      // transform: kTransformKeyFloats per key
+  std::vector<Variant> values;            // value tracks
+  Variant last;                           // the value of the newest key
+  FrameIndex last_frame = -1;             // the frame of the newest key (-1: none yet)
+  float last_rotation[4] = {0, 0, 0, 1};  // transform: the newest key's quaternion
+  // transform: older keys moved to the clip's spill file, in order: (byte offset, key count).
+  std::vector<std::pair<int64_t, uint32_t>> spilled;
 };
 
 struct ClipOptions {
   bool transform_value_tracks = false;  // Transform3D `transform` as value tracks
+  // Transform keys held in memory before they are moved to a temporary file (read back one
+  // track at a time when the clip is written), so that memory stays bounded on long clips.
+  size_t spill_bytes = size_t{256} << 20;
 };
 
 // Gathers one clip: begin() with the state at its first frame, then add_frame() for each later
@@ -54,8 +62,10 @@ class ClipBuilder {
   FrameIndex last_frame() const { return last_frame_; }
   double start_time() const { return start_time_; }
   double duration() const { return last_time_ - start_time_; }
-  // The tracks, ordered by entity then property.
+  // The tracks, ordered by entity then property. Transform tracks may have keys in the spill
+  // file: restore(track) brings them back before the track is written.
   std::vector<Track> take_tracks();
+  void restore(Track& track);
   // Values that were not Transform3D on a transform track (left out; the caller says so).
   int64_t skipped_values() const { return skipped_; }
 
@@ -80,8 +90,15 @@ class ClipBuilder {
   };
   std::unordered_map<std::pair<EntityId, PropertyId>, size_t, PairHash> index_;
   std::unordered_map<EntityId, std::string> nodes_;  // "" = left out by the map
+  void spill_if_over_budget();
+
   std::vector<Track> tracks_;
   int64_t skipped_ = 0;
+  size_t buffered_bytes_ = 0;  // transform keys in memory
+  struct FileCloser {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, FileCloser> spill_;  // tmpfile(): removed when closed
 };
 
 }  // namespace reel::cli

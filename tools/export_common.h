@@ -55,9 +55,10 @@ class ExportProgress {
 
 // Format-specific options (each format reads those it knows; cmd_export.cpp rejects the others).
 struct AnimOptions {
-  std::string map_file;                 // --map: entity id / class -> NodePath pattern
-  bool transform_value_tracks = false;  // --transform-tracks value
-  double max_clip_seconds = 3600;       // --split: longer ranges become several animations
+  std::string map_file;                     // --map: entity id / class -> NodePath pattern
+  bool transform_value_tracks = false;      // --transform-tracks value
+  double max_clip_seconds = 3600;           // --split: longer ranges become several animations
+  size_t memory_bytes = size_t{256} << 20;  // --memory: transform keys held before spilling
 };
 
 struct ExportJob {
