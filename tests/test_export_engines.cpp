@@ -15,11 +15,11 @@
 
 #include "cli_session_fixture.h"
 #include "godot4_runner.h"
-#include "reel/format/godot3_convert.h"
-#include "reel/format/variant_binary.h"
-#include "reel/format/variant_text.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/replayer.h"
+#include "reel/variant/godot3_convert.h"
+#include "reel/variant/variant_binary.h"
+#include "reel/variant/variant_text.h"
 
 namespace reel {
 namespace {

@@ -1,4 +1,4 @@
-// `reel export --format jsonl`: one JSON object per frame, one line each (tools/EXPORT.md,
+// `reel export --format jsonl`: one JSON object per frame, one line each (tools/cli/EXPORT.md,
 // "jsonl"). The first line holds the whole state at --from ("full_state": true); the others hold
 // what each frame changed. Values: JSON's own types for null, bool, int, float and String, and
 // {"type": NAME, "value": ...} with plain numbers for everything else.
@@ -11,7 +11,7 @@
 
 #include "cli_util.h"
 #include "export_common.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/variant_text.h"
 
 namespace reel::cli {
 namespace {

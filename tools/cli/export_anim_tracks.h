@@ -1,5 +1,5 @@
 // The tracks of one animation clip of `reel export --format anim`, gathered from the frames and
-// then written as Godot text (export_anim.cpp). Layout of the output: tools/EXPORT.md, "anim".
+// then written as Godot text (export_anim.cpp). Layout of the output: tools/cli/EXPORT.md, "anim".
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 #include "export_common.h"
 #include "export_node_map.h"
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 
 namespace reel::cli {
 

@@ -1,5 +1,5 @@
 // `reel export --format anim`: the session as Godot Animation resources in text form (.tres),
-// ready for an AnimationPlayer (tools/EXPORT.md, "anim").
+// ready for an AnimationPlayer (tools/cli/EXPORT.md, "anim").
 //
 // Godot 4: one AnimationLibrary (format=3) whose animations are sub-resources. Godot 3 has no
 // AnimationLibrary: each animation is its own Animation resource file (format=2). Animation key
@@ -16,8 +16,8 @@
 #include "cli_util.h"
 #include "export_anim_tracks.h"
 #include "export_common.h"
-#include "reel/format/godot3_convert.h"
-#include "reel/format/variant_text.h"
+#include "reel/variant/godot3_convert.h"
+#include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
 namespace reel::cli {

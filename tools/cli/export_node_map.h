@@ -1,5 +1,5 @@
 // The node paths of `reel export --format anim`: which node of the Godot scene each entity is
-// (tools/EXPORT.md, "The node map"). A map file has one rule per line:
+// (tools/cli/EXPORT.md, "The node map"). A map file has one rule per line:
 //
 //   # comment (also after a rule)
 //   17 = Hero                          entity 17
@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 
 namespace reel::cli {
 

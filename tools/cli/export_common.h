@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "inspect_common.h"
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 
 namespace reel::cli {
 

@@ -132,7 +132,7 @@ void register_export(CLI::App& app) {
   args->map_option =
       cmd->add_option("--map", args->map_file,
                       "anim: node paths, lines 'ID = PATTERN', 'CLASS = PATTERN', '* = PATTERN' "
-                      "(default: entity_{id}; see tools/EXPORT.md)")
+                      "(default: entity_{id}; see tools/cli/EXPORT.md)")
           ->type_name("FILE");
   args->transform_option =
       cmd->add_option("--transform-tracks", args->transform_tracks,
@@ -152,7 +152,7 @@ void register_export(CLI::App& app) {
           ->capture_default_str();
   cmd->footer(
       "Formats:\n" + format_list() +
-      "\nThe byte layouts are in tools/EXPORT.md.\n\n"
+      "\nThe byte layouts are in tools/cli/EXPORT.md.\n\n"
       "Examples:\n"
       "  reel export match.reel --format anim --out match_anim.tres\n"
       "  reel export match.reel --format anim --godot 3 --map nodes.map --out match.tres\n"
