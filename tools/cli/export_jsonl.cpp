@@ -16,7 +16,8 @@
 namespace reel::cli {
 namespace {
 
-using nlohmann::json;
+// ordered_json: keys in the order written (frame, tick, time, ...), as tools/cli/EXPORT.md shows them.
+using json = nlohmann::ordered_json;
 
 // Non-finite numbers have no JSON form: they are written as the strings "inf", "-inf", "nan".
 json non_finite(double d) {
