@@ -62,7 +62,7 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
   Fixture f;
   require_plain_error(f.reel("foo"),
                       "reel: unknown command 'foo'; commands: variant, bench, "
-                      "record, ls, info, show, history, events, diff, play, scrub, "
+                      "record, ls, info, show, history, events, diff, play, export, scrub, "
                       "help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
@@ -164,8 +164,9 @@ TEST_CASE("every command that takes a file names it when it cannot be used", "[c
     INFO(c.prefix << "reel " << args);
     require_plain_error(run_reel_behind(f.dir, c.prefix, args), c.path + c.reason);
   };
-  for (const char* command : {"ls", "info", "show --at 0", "history --entity 1 --property position",
-                              "events", "diff 0 1", "play --rate 0", "scrub"}) {
+  for (const char* command :
+       {"ls", "info", "show --at 0", "history --entity 1 --property position", "events", "diff 0 1",
+        "play --rate 0", "scrub", "export --format jsonl --out /dev/null"}) {
     const std::string cmd(command);
     const std::string verb = cmd.substr(0, cmd.find(' '));
     const std::string rest = cmd.size() > verb.size() ? cmd.substr(verb.size()) : "";
@@ -177,6 +178,8 @@ TEST_CASE("every command that takes a file names it when it cannot be used", "[c
   for (const auto& c : outputs) {
     check(c, "record --duration 1s --out " + c.path);
     check(c, "play " + f.db + " --rate 0 --out " + c.path);
+    check(c, "export " + f.db + " --format jsonl --out " + c.path);
+    check(c, "export " + f.db + " --format anim --out " + c.path);
   }
   check({text, ": not a Reel database (file is not a database)", ""},
         "record --duration 1s --out " + text);  // never overwritten
@@ -197,7 +200,8 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
       const std::string garbage(2000, '\xff');
       file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
     }
-    for (const char* command : {"ls", "info", "show --at 0", "events", "play --rate 0"}) {
+    for (const char* command : {"ls", "info", "show --at 0", "events", "play --rate 0",
+                                "export --format anim --out /dev/null"}) {
       const std::string cmd(command);
       const std::string verb = cmd.substr(0, cmd.find(' '));
       const std::string rest = cmd.size() > verb.size() ? cmd.substr(verb.size()) : "";
@@ -214,8 +218,10 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
     // (play from an earlier frame streams the frames before the damage, then fails the same way)
-    for (const char* command : {"show --at 140", "diff 0 140", "play --rate 0 --from 140",
-                                "history --entity 1 --property position"}) {
+    for (const char* command :
+         {"show --at 140", "diff 0 140", "play --rate 0 --from 140",
+          "history --entity 1 --property position", "export --format jsonl --out /dev/null",
+          "export --format anim --out /dev/null"}) {
       INFO(command);
       const std::string cmd(command);
       const std::string verb = cmd.substr(0, cmd.find(' '));

@@ -179,6 +179,32 @@ std::string node_path_string(const NodePath& p) {
   return s;
 }
 
+// The Godot 3 name of a type Godot 3 also has under another name (its text form and .tres).
+std::string_view godot3_type_name(Type type) {
+  switch (type) {
+    case Type::QUATERNION:
+      return "Quat";
+    case Type::TRANSFORM3D:
+      return "Transform";
+    case Type::PACKED_BYTE_ARRAY:
+      return "PoolByteArray";
+    case Type::PACKED_INT32_ARRAY:
+      return "PoolIntArray";
+    case Type::PACKED_FLOAT32_ARRAY:
+      return "PoolRealArray";
+    case Type::PACKED_STRING_ARRAY:
+      return "PoolStringArray";
+    case Type::PACKED_VECTOR2_ARRAY:
+      return "PoolVector2Array";
+    case Type::PACKED_VECTOR3_ARRAY:
+      return "PoolVector3Array";
+    case Type::PACKED_COLOR_ARRAY:
+      return "PoolColorArray";
+    default:
+      return type_name(type);
+  }
+}
+
 class Printer {
  public:
   explicit Printer(const TextOptions& options) : options_(options) {}
@@ -206,7 +232,7 @@ class Printer {
             std::is_same_v<T, Projection> || std::is_same_v<T, Color>)) void write(const T& v) {
     float parts[sizeof(T) / 4];
     std::memcpy(parts, &v, sizeof(T));
-    out_ += type_name(Variant(v).type());
+    out_ += printed_name(Variant(v).type());
     out_ += '(';
     for (size_t i = 0; i < std::size(parts); ++i) {
       if (i) out_ += ", ";
@@ -320,20 +346,24 @@ class Printer {
   }
 
   // Packed arrays: the Godot 4 name and the flattened components.
-  void write(const PackedByteArray& v) { write_packed("PackedByteArray", v); }
-  void write(const PackedInt32Array& v) { write_packed("PackedInt32Array", v); }
-  void write(const PackedInt64Array& v) { write_packed("PackedInt64Array", v); }
-  void write(const PackedFloat32Array& v) { write_packed("PackedFloat32Array", v); }
-  void write(const PackedFloat64Array& v) { write_packed("PackedFloat64Array", v); }
-  void write(const PackedStringArray& v) { write_packed("PackedStringArray", v); }
-  void write(const PackedVector2Array& v) { write_packed("PackedVector2Array", v); }
-  void write(const PackedVector3Array& v) { write_packed("PackedVector3Array", v); }
-  void write(const PackedColorArray& v) { write_packed("PackedColorArray", v); }
-  void write(const PackedVector4Array& v) { write_packed("PackedVector4Array", v); }
+  void write(const PackedByteArray& v) { write_packed(Type::PACKED_BYTE_ARRAY, v); }
+  void write(const PackedInt32Array& v) { write_packed(Type::PACKED_INT32_ARRAY, v); }
+  void write(const PackedInt64Array& v) { write_packed(Type::PACKED_INT64_ARRAY, v); }
+  void write(const PackedFloat32Array& v) { write_packed(Type::PACKED_FLOAT32_ARRAY, v); }
+  void write(const PackedFloat64Array& v) { write_packed(Type::PACKED_FLOAT64_ARRAY, v); }
+  void write(const PackedStringArray& v) { write_packed(Type::PACKED_STRING_ARRAY, v); }
+  void write(const PackedVector2Array& v) { write_packed(Type::PACKED_VECTOR2_ARRAY, v); }
+  void write(const PackedVector3Array& v) { write_packed(Type::PACKED_VECTOR3_ARRAY, v); }
+  void write(const PackedColorArray& v) { write_packed(Type::PACKED_COLOR_ARRAY, v); }
+  void write(const PackedVector4Array& v) { write_packed(Type::PACKED_VECTOR4_ARRAY, v); }
+
+  std::string_view printed_name(Type type) const {
+    return options_.godot3_names ? godot3_type_name(type) : type_name(type);
+  }
 
   template <class E>
-  void write_packed(std::string_view name, const std::vector<E>& items) {
-    out_ += name;
+  void write_packed(Type type, const std::vector<E>& items) {
+    out_ += printed_name(type);
     out_ += '(';
     bool first = true;
     for (const E& e : items) write_element(e, first);

@@ -16,6 +16,7 @@ void register_history(CLI::App& app);
 void register_events(CLI::App& app);
 void register_diff(CLI::App& app);
 void register_play(CLI::App& app);
+void register_export(CLI::App& app);
 void register_scrub(CLI::App& app);
 
 }  // namespace reel::cli

@@ -20,6 +20,10 @@ struct TextOptions {
   // Dictionaries on several lines, as Godot's var_to_str writes them ("{\n\"a\": 1\n}"); false
   // gives one line ("{"a": 1}") for tables and logs.
   bool multiline = false;
+  // Godot 3 spellings of the type names, for a Godot 3 text resource (.tres format=2) or
+  // str2var: Transform, Quat, PoolRealArray, PoolIntArray, ... The value must already hold only
+  // Godot 3 types (to_godot3, godot3_convert.h); the names of types Godot 3 lacks are unchanged.
+  bool godot3_names = false;
 };
 
 std::string to_text(const Variant& value, const TextOptions& options = {});
