@@ -82,12 +82,17 @@ MachineLimits measure_limits(const Workload& workload, const std::string& dir) {
   // The raw state stream, and the world at its last frame.
   samples::CrowdGenerator crowd(workload.crowd);
   const int64_t frames = std::min<int64_t>(workload.frames, 1200);
-  std::vector<uint8_t> raw;
+  std::vector<uint8_t> raw, value;
   Frame frame;
   WorldDictionary world(crowd.property_paths());
   for (int64_t i = 0; i < frames; ++i) {
     crowd.next(frame);
-    for (const PropertyChange& change : frame.changes) (void)encode_variant(change.value, raw);
+    for (const PropertyChange& change : frame.changes) {
+      // Encoded apart and appended: encode_variant may size its output up to capacity first.
+      value.clear();
+      (void)encode_variant(change.value, value);
+      raw.insert(raw.end(), value.begin(), value.end());
+    }
     (void)world.apply(frame);
   }
   std::vector<uint8_t> full;
