@@ -288,6 +288,16 @@ double changes_per_frame(const Workload& w) {
   return n > 0 ? static_cast<double>(changes) / static_cast<double>(n) : 0;
 }
 
+// Each scaling run keeps its recordings in a folder of its own under --dir.
+MeasureOptions run_dir(MeasureOptions measure, const std::string& name) {
+  measure.dir = (std::filesystem::path(measure.dir) / name).string();
+  std::error_code ec;
+  std::filesystem::create_directories(measure.dir, ec);
+  if (ec)
+    throw CliError(kExitBadInput, fmt::format("cannot create {}: {}", measure.dir, ec.message()));
+  return measure;
+}
+
 json run_scaling(const CompareOptions& o) {
   const std::vector<Row> rows = parse_rows(o.scale_rows, "--scale-rows");
   MeasureOptions measure = o.measure;
@@ -299,7 +309,7 @@ json run_scaling(const CompareOptions& o) {
     crowd.players = players;
     const Workload w = make_workload(crowd, o.scale_players_duration, 0);
     fmt::print(stderr, "scaling: {} players\n", players);
-    json run = run_rows(rows, w, measure, false);
+    json run = run_rows(rows, w, run_dir(measure, fmt::format("players-{}", players)), false);
     run["changes_per_frame"] = changes_per_frame(w);
     scaling["players"].push_back(run);
   }
@@ -313,7 +323,7 @@ json run_scaling(const CompareOptions& o) {
         these.push_back(row);
     }
     fmt::print(stderr, "scaling: {}\n", duration);
-    json run = run_rows(these, w, measure, false);
+    json run = run_rows(these, w, run_dir(measure, "duration-" + duration), false);
     run["changes_per_frame"] = changes_per_frame(w);
     run["duration"] = duration;
     scaling["duration"].push_back(run);
