@@ -34,7 +34,8 @@ Status run_gnuplot(const fs::path& dir, const std::string& name, const std::stri
     std::string term = terminal;
     term.replace(term.find("{h}"), 3, std::to_string(height));
     const std::string script =
-        fmt::format("set terminal {}\nset output '{}.{}'\n{}", term, name, extension, body);
+        fmt::format("set terminal {}\nset termoption noenhanced\nset output '{}.{}'\n{}", term,
+                    name, extension, body);
     const fs::path gp = dir / fmt::format("{}.{}.gp", name, extension);
     REEL_RETURN_IF_ERROR(write_file(gp, script));
     const std::string command =
@@ -115,7 +116,8 @@ Status plot_scaling(const json& runs, const fs::path& dir, const std::string& ax
   const std::string xlabel = axis == "players" ? "players online" : "session length, minutes";
   std::string body = fmt::format(
       "set multiplot layout 1,3 title 'scaling by {}'\nset logscale xy\nset grid\n"
-      "set xlabel '{}'\nset key top left font ',8'\nset style data linespoints\n",
+      "set xlabel '{}'\nset key top left font ',8'\nset style data linespoints\n"
+      "set offsets graph 0.05, graph 0.05, 0, 0\n",
       axis == "players"
           ? fmt::format("players ({:.0f}-s sessions)", runs[0]["workload"]["seconds"].get<double>())
           : std::string("session length"),
