@@ -465,8 +465,11 @@ RowFigures run_row(Row row, const Workload& workload, const MeasureOptions& opti
   RowFigures recorded = in_child<RowFigures>([&] { return record(row, workload, options); });
   if (!recorded.ok) return recorded;
   const std::string path = path_of(row, options);
-  recorded.bytes = row == Row::kMcap || row == Row::kStoreVar ? std::filesystem::file_size(path)
-                                                              : database_bytes(path);
+  std::error_code ec;
+  recorded.bytes = row == Row::kMcap || row == Row::kStoreVar
+                       ? static_cast<uint64_t>(std::filesystem::file_size(path, ec))
+                       : database_bytes(path);
+  if (ec) recorded.bytes = 0;
   RowFigures replayed = in_child<RowFigures>([&] { return replay(row, workload, options); });
   RowFigures figures = recorded;
   figures.ok = replayed.ok;
