@@ -302,9 +302,7 @@ class RosbagStyleReader final : public BaselineReader {
 class FullStateWriter final : public BaselineWriter {
  public:
   FullStateWriter(std::unique_ptr<Store> store, const std::vector<std::string>& paths)
-      : store_(std::move(store)), commit_(*store_), cctx_(ZSTD_createCCtx()) {
-    for (const std::string& path : paths) path_keys_.emplace_back(path);
-  }
+      : store_(std::move(store)), commit_(*store_), cctx_(ZSTD_createCCtx()), world_(paths) {}
   ~FullStateWriter() override {
     (void)close();
     ZSTD_freeCCtx(cctx_);
@@ -317,9 +315,9 @@ class FullStateWriter final : public BaselineWriter {
 
   Status write(const Frame& frame) override {
     REEL_RETURN_IF_ERROR(commit_.before_frame(frame.time));
-    REEL_RETURN_IF_ERROR(update_world(frame));
+    REEL_RETURN_IF_ERROR(world_.apply(frame));
     raw_.clear();
-    REEL_RETURN_IF_ERROR(encode_variant(Variant(world_), raw_));
+    REEL_RETURN_IF_ERROR(encode_variant(Variant(world_.world()), raw_));
     compressed_.resize(ZSTD_compressBound(raw_.size()));
     const size_t size = ZSTD_compressCCtx(cctx_, compressed_.data(), compressed_.size(),
                                           raw_.data(), raw_.size(), kFullStateZstdLevel);
@@ -341,33 +339,10 @@ class FullStateWriter final : public BaselineWriter {
   }
 
  private:
-  // The world as a user would keep it: {entity id: {"__class": ..., "head:transform": ...}}.
-  Status update_world(const Frame& frame) {
-    for (const Spawn& spawn : frame.spawns) {
-      Dictionary entity;
-      entity.set(Variant(kClassKey), Variant(spawn.class_name));
-      world_.set(Variant(spawn.entity), Variant(std::move(entity)));
-    }
-    for (const PropertyChange& change : frame.changes) {
-      if (change.property >= path_keys_.size()) {
-        return Status::invalid_argument("property id {} has no path", change.property);
-      }
-      Variant* entity = world_.find(Variant(change.entity));
-      if (entity == nullptr) {
-        world_.set(Variant(change.entity), Variant(Dictionary{}));
-        entity = world_.find(Variant(change.entity));
-      }
-      entity->get<Dictionary>().set(path_keys_[change.property], change.value);
-    }
-    for (EntityId entity : frame.despawns) world_.erase(Variant(entity));
-    return Status::ok_status();
-  }
-
   std::unique_ptr<Store> store_;
   GroupCommit commit_;
   ZSTD_CCtx* cctx_;
-  std::vector<Variant> path_keys_;
-  Dictionary world_;
+  WorldDictionary world_;
   std::vector<uint8_t> raw_, compressed_;
 };
 
@@ -401,10 +376,7 @@ class FullStateReader final : public BaselineReader {
     out.frame = frame;
     out.tick = frame;
     out.time = select->column_double(0);
-    for (size_t i = 0; i < world->size(); ++i) {
-      REEL_RETURN_IF_ERROR(add_entity(world->keys()[i], world->values()[i], out, where));
-    }
-    return Status::ok_status();
+    return entities_from_world(*world, ids_, out, where);
   }
 
   FrameIndex frame_count() const override { return frames_; }
@@ -425,30 +397,6 @@ class FullStateReader final : public BaselineReader {
     return Status::ok_status();
   }
 
-  Status add_entity(const Variant& key, const Variant& value, WorldState& out,
-                    std::string_view where) const {
-    const auto* id = key.get_if<int64_t>();
-    const auto* properties = value.get_if<Dictionary>();
-    if (id == nullptr || properties == nullptr) {
-      return Status::corruption("{}: an entry is not int -> Dictionary", where);
-    }
-    EntityState& entity = out.entities[*id];
-    for (size_t i = 0; i < properties->size(); ++i) {
-      const auto* path = properties->keys()[i].get_if<std::string>();
-      if (path == nullptr)
-        return Status::corruption("{}: entity {}: a key is not a String", where, *id);
-      if (*path == kClassKey) {
-        if (const auto* name = properties->values()[i].get_if<std::string>())
-          entity.class_name = *name;
-        continue;
-      }
-      REEL_ASSIGN_OR_RETURN(PropertyId property,
-                            property_id(ids_, *path, fmt::format("{}: entity {}", where, *id)));
-      entity.slot(property) = properties->values()[i];
-    }
-    return Status::ok_status();
-  }
-
   std::unique_ptr<Store> store_;
   std::unordered_map<std::string, PropertyId> ids_;
   ZSTD_DCtx* dctx_;
@@ -457,6 +405,71 @@ class FullStateReader final : public BaselineReader {
 };
 
 }  // namespace
+
+WorldDictionary::WorldDictionary(const std::vector<std::string>& property_paths) {
+  for (const std::string& path : property_paths) path_keys_.emplace_back(path);
+}
+
+Status WorldDictionary::apply(const Frame& frame) {
+  for (const Spawn& spawn : frame.spawns) {
+    Dictionary entity;
+    entity.set(Variant(kClassKey), Variant(spawn.class_name));
+    world_.set(Variant(spawn.entity), Variant(std::move(entity)));
+  }
+  for (const PropertyChange& change : frame.changes) {
+    if (change.property >= path_keys_.size()) {
+      return Status::invalid_argument("property id {} has no path", change.property);
+    }
+    Variant* entity = world_.find(Variant(change.entity));
+    if (entity == nullptr) {
+      world_.set(Variant(change.entity), Variant(Dictionary{}));
+      entity = world_.find(Variant(change.entity));
+    }
+    entity->get<Dictionary>().set(path_keys_[change.property], change.value);
+  }
+  for (EntityId entity : frame.despawns) world_.erase(Variant(entity));
+  return Status::ok_status();
+}
+
+namespace {
+Status add_entity(const Variant& key, const Variant& value,
+                  const std::unordered_map<std::string, PropertyId>& ids, WorldState& out,
+                  std::string_view where) {
+  const auto* id = key.get_if<int64_t>();
+  const auto* properties = value.get_if<Dictionary>();
+  if (id == nullptr || properties == nullptr) {
+    return Status::corruption("{}: an entry is not int -> Dictionary", where);
+  }
+  EntityState& entity = out.entities[*id];
+  for (size_t i = 0; i < properties->size(); ++i) {
+    const auto* path = properties->keys()[i].get_if<std::string>();
+    if (path == nullptr)
+      return Status::corruption("{}: entity {}: a key is not a String", where, *id);
+    if (*path == kClassKey) {
+      if (const auto* name = properties->values()[i].get_if<std::string>())
+        entity.class_name = *name;
+      continue;
+    }
+    REEL_ASSIGN_OR_RETURN(PropertyId property,
+                          property_id(ids, *path, fmt::format("{}: entity {}", where, *id)));
+    entity.slot(property) = properties->values()[i];
+  }
+  return Status::ok_status();
+}
+}  // namespace
+
+Status entities_from_world(const Dictionary& world,
+                           const std::unordered_map<std::string, PropertyId>& ids, WorldState& out,
+                           std::string_view where) {
+  for (size_t i = 0; i < world.size(); ++i) {
+    REEL_RETURN_IF_ERROR(add_entity(world.keys()[i], world.values()[i], ids, out, where));
+  }
+  return Status::ok_status();
+}
+
+std::unordered_map<std::string, PropertyId> property_ids(const std::vector<std::string>& paths) {
+  return index_paths(paths);
+}
 
 Result<std::unique_ptr<BaselineWriter>> open_rosbag_style_writer(
     const std::string& path, const std::vector<std::string>& property_paths, double tick_rate) {

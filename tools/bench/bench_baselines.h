@@ -22,10 +22,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "reel/codec/frame.h"
 #include "reel/format/status.h"
+#include "reel/variant/variant.h"
 
 namespace reel::bench {
 
@@ -65,6 +68,28 @@ Result<std::unique_ptr<BaselineReader>> open_rosbag_style_reader(
 // (b): selects the frame's row, decompresses and decodes it.
 Result<std::unique_ptr<BaselineReader>> open_full_state_reader(
     const std::string& path, const std::vector<std::string>& property_paths);
+
+// The world as a user would keep it, as (b) and the store_var log of bench_storevar_log.h write it:
+// {entity id: {"__class": class name, "head:transform": value, ...}}.
+class WorldDictionary {
+ public:
+  explicit WorldDictionary(const std::vector<std::string>& property_paths);
+  // kInvalidArgument for a property id without a path.
+  [[nodiscard]] Status apply(const Frame& frame);
+  const Dictionary& world() const { return world_; }
+
+ private:
+  std::vector<Variant> path_keys_;
+  Dictionary world_;
+};
+
+// Property path -> PropertyId (the index in `paths`).
+std::unordered_map<std::string, PropertyId> property_ids(const std::vector<std::string>& paths);
+// Adds the entities of a WorldDictionary's world to `out`; kCorruption naming `where` for anything
+// else or a property path missing from `ids`.
+Status entities_from_world(const Dictionary& world,
+                           const std::unordered_map<std::string, PropertyId>& ids, WorldState& out,
+                           std::string_view where);
 
 // Bytes the database occupies on disk (the file plus any -wal/-shm left beside it).
 uint64_t database_bytes(const std::string& path);

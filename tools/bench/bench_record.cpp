@@ -21,9 +21,9 @@
 
 #include <fmt/format.h>
 
+#include "bench.h"
 #include "bench_baselines.h"
 #include "cli_util.h"
-#include "bench.h"
 #include "reel/recorder/recorder.h"
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
 #include "bench_baselines.h"
 #include "cli_util.h"
-#include "bench.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/replayer.h"
 #include "reel/samples/crowd.h"

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "cli_util.h"
 #include "bench.h"
+#include "cli_util.h"
 #include "reel/variant/variant_binary.h"
 
 namespace reel::cli {
