@@ -8,6 +8,7 @@ void register_bench(CLI::App& app) {
   register_bench_variant(*bench);
   register_bench_record(*bench);
   register_bench_replay(*bench);
+  register_bench_recover(*bench);
 }
 
 }  // namespace reel::cli
