@@ -1,6 +1,9 @@
 #include "reel/replay/recover.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 namespace reel {
 
@@ -24,6 +27,14 @@ Result<RecoveredState> recover_state(const std::string& path, std::string_view s
   REEL_ASSIGN_OR_RETURN(const WorldState* state, replayer->seek(frame));
   out.state = *state;
   out.session = replayer->session();
+  if (options.replay.store.profile == StorageProfile::kLocal && ::access(path.c_str(), W_OK) != 0) {
+    out.notice = "opened immutable: the file or its directory is not writable";
+  } else if (options.replay.store.profile == StorageProfile::kLocal) {
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+      out.notice = "opened immutable: the file or its directory is not writable";
+    }
+  }
   out.property_paths = replayer->property_paths();
   return out;
 }

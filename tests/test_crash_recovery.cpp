@@ -3,6 +3,7 @@
 // to a clean recording's state at that frame. Also: signals close cleanly, --resume continues a
 // crashed session exactly, read-only directories open, readers never fail with "locked".
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -18,15 +19,15 @@
 #include <thread>
 
 #include "fake_mvsqlite_vfs.h"
-#include "reel/format/liveness.h"
-#include "reel/format/schema.h"
-#include "reel/format/store.h"
-#include "reel/format/variant_binary.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/recover.h"
 #include "reel/replay/replayer.h"
 #include "reel/samples/crowd.h"
 #include "reel/samples/feeder.h"
+#include "reel/store/liveness.h"
+#include "reel/store/schema.h"
+#include "reel/store/store.h"
+#include "reel/variant/variant_binary.h"
 #include "test_util.h"
 
 namespace reel {
@@ -391,6 +392,54 @@ TEST_CASE("a session on a read-only directory opens immutable and says so", "[cr
   REQUIRE(WEXITSTATUS(status) == 0);
   REQUIRE(report.find("frame 59") != std::string::npos);
   REQUIRE(report.find("opened immutable") != std::string::npos);
+}
+
+TEST_CASE("a recorder stopped by a full disk ends its session failed: disk full", "[crash]") {
+  TempDir dir;
+  const std::string path = dir.file("full.reel");
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto rec = Recorder::open(path, SessionInfo{.name = "full"}, RecorderOptions{});
+    if (!rec.ok()) _exit(3);
+    for (int i = 0; i < 20; ++i) {
+      (*rec)->begin_frame(i, i / 60.0);
+      (*rec)->set(1, "p", int64_t(i));
+      (void)(*rec)->end_frame();
+    }
+    if (!(*rec)->flush().ok()) _exit(4);
+    // The disk fills up: the WAL cannot grow past its size now (RLIMIT_FSIZE makes write() fail
+    // with EFBIG, as ENOSPC would).
+    struct stat st {};
+    stat((path + "-wal").c_str(), &st);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit tight {};
+    getrlimit(RLIMIT_FSIZE, &tight);
+    tight.rlim_cur = static_cast<rlim_t>(st.st_size);
+    setrlimit(RLIMIT_FSIZE, &tight);
+    Status failure;
+    for (int i = 20; i < 400 && failure.ok(); ++i) {
+      (*rec)->begin_frame(i, i / 60.0);
+      (*rec)->set(1, "p", std::string(4096, char('a' + i % 26)));
+      failure = (*rec)->end_frame();
+      if (failure.ok()) failure = (*rec)->flush();
+    }
+    (void)(*rec)->close();
+    _exit(is_disk_full(failure) ? 0 : 5);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);  // the recorder saw "disk full"
+  // Its last word: failed, disk full. (Were even that write refused, the next opener would seal
+  // the session interrupted, as the recorder is gone.)
+  (void)schema::settle_for_reading(path, StoreOptions{});
+  const auto row = session_row(path, {}, "full");
+  INFO(schema::session_ending(row));
+  REQUIRE((row.status == format::SessionStatus::kFailed ||
+           row.status == format::SessionStatus::kInterrupted));
+  if (row.status == format::SessionStatus::kFailed) REQUIRE(row.end_reason == "disk full");
+  REQUIRE(row.frame_count >= 20);
 }
 
 // ---- the CLI: a real `reel record` process ------------------------------------------------

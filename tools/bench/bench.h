@@ -12,5 +12,6 @@ void register_bench(CLI::App& app);
 void register_bench_variant(CLI::App& bench);
 void register_bench_record(CLI::App& bench);
 void register_bench_replay(CLI::App& bench);
+void register_bench_recover(CLI::App& bench);
 
 }  // namespace reel::cli

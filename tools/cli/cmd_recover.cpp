@@ -16,9 +16,9 @@
 #include "file_checks.h"
 #include "inspect_common.h"
 #include "json_out.h"
+#include "reel/replay/recover.h"
 #include "reel/variant/variant_binary.h"
 #include "reel/variant/variant_text.h"
-#include "reel/replay/recover.h"
 #include "time_parse.h"
 
 namespace reel::cli {
@@ -118,6 +118,7 @@ void run_recover(const RecoverArgs& a) {
       s.name, schema::session_ending(s), recovered->state.frame, s.frame_count,
       recovered->state.tick, format_time(recovered->state.time), recovered->state.entities.size(),
       bytes.size(), a.out, a.format, ms);
+  if (!recovered->notice.empty()) fmt::print("{}\n", recovered->notice);
   if (s.frames_handed_over > s.frame_count) {
     fmt::print("frames handed over {}, committed {}: {} lost in the crash\n", s.frames_handed_over,
                s.frame_count, s.frames_handed_over - s.frame_count);

@@ -71,8 +71,10 @@ std::unique_ptr<Store> open_database(const std::string& path) {
   }
   auto store = value_or_database_error(Store::open(path, options), path);
   value_or_database_error(schema::check_schema(*store), path);
+  // An immutable open (read-only file or directory) is worth a line only when it hides changes
+  // (a -wal or -journal beside the file holds data); otherwise it reads everything.
   static std::string noticed;
-  if (!store->notice().empty() && noticed != path) {
+  if (store->notice().find("-wal/-journal") != std::string::npos && noticed != path) {
     fmt::print(stderr, "note: {}\n", store->notice());
     noticed = path;
   }

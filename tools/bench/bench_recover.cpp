@@ -25,15 +25,15 @@
 
 #include <fmt/format.h>
 
+#include "bench.h"
 #include "bench_baselines.h"
 #include "cli_util.h"
-#include "commands.h"
-#include "reel/format/schema.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/recover.h"
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"
 #include "reel/samples/feeder.h"
+#include "reel/store/schema.h"
 
 namespace reel::cli {
 namespace {
