@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "reel/blob/blob.h"
+#include "reel/store/liveness.h"
 #include "reel/store/schema.h"
 
 namespace reel {
@@ -62,6 +63,7 @@ struct Batch {
   int64_t last_tick = 0;
   double last_time = 0;
   int64_t frames = 0, stored_bytes = 0, dropped = 0;
+  int64_t handed_over = 0;  // frames the game had handed over when the commit began
 
   bool empty() const { return frames == 0 && properties.empty(); }
   size_t bytes() const {
@@ -92,21 +94,28 @@ Status RecorderOptions::validate() const {
   if (queue_frames < 1 || queue_frames > 1'000'000) {
     return Status::invalid_argument("queue must hold 1..1000000 frames, got {}", queue_frames);
   }
+  if (heartbeat_interval.count() < 1) {
+    return Status::invalid_argument("heartbeat interval must be >= 1 ms, got {}",
+                                    heartbeat_interval.count());
+  }
   return {};
 }
 
 class Recorder::Impl {
  public:
-  Impl(std::unique_ptr<Store> store, int64_t session_id, const RecorderOptions& options)
+  Impl(std::unique_ptr<Store> store, int64_t session_id, std::string owner_token,
+       const RecorderOptions& options, ResumePoint* resume = nullptr)
       : options_(options),
         store_(std::move(store)),
         session_id_(session_id),
+        owner_token_(std::move(owner_token)),
         writer_(options.codec) {
+    if (resume) continue_from(*resume);
     current_ = acquire();
     thread_ = std::thread([this] { writer_loop(); });
   }
 
-  ~Impl() { (void)close(); }
+  ~Impl() { (void)close({}); }
 
   int64_t session_id() const { return session_id_; }
 
@@ -192,7 +201,7 @@ class Recorder::Impl {
     return current_error();
   }
 
-  Status close() {
+  Status close(std::string_view reason) {
     if (closed_) return close_status_;
     closed_ = true;
     Status flushed = flush();
@@ -202,7 +211,7 @@ class Recorder::Impl {
       work_.notify_one();
     }
     if (thread_.joinable()) thread_.join();
-    Status marked = mark_closed();
+    Status marked = mark_ended(reason);
     close_status_ = !flushed.ok() ? flushed : marked;
     return close_status_;
   }
@@ -264,6 +273,20 @@ class Recorder::Impl {
     current_ = acquire();
   }
 
+  // Rebuilds the writer's state and prediction history from the session's last keyframe and the
+  // frames committed after it (encoded again into a chunk that is thrown away), and numbers the
+  // next frame after them. Constructor only (before the writer thread starts).
+  void continue_from(ResumePoint& point) {
+    writer_.start_after_keyframe(std::move(point.keyframe_state));
+    for (Frame& f : point.frames_after_keyframe) writer_.add_frame(f);
+    if (writer_.frame_count() > 0) writer_.take_chunk(chunk_scratch_);
+    next_index_ = writer_.state().frame + 1;
+    first_index_ = next_index_;
+    for (size_t id = 0; id < point.property_paths.size(); ++id) {
+      property_ids_.emplace(point.property_paths[id], static_cast<PropertyId>(id));
+    }
+  }
+
   // ---- writer thread ------------------------------------------------------------------------
   size_t wake_threshold() const {
     if (options_.commit_interval.count() == 0) return 1;
@@ -303,6 +326,10 @@ class Recorder::Impl {
       const bool due = Clock::now() - last_commit >= options_.commit_interval;
       if ((due || flush_now || stop) && !batch_.empty()) {
         commit();
+        last_commit = Clock::now();
+      } else if (!stop && Clock::now() - last_commit >= options_.heartbeat_interval) {
+        // Idle: only the heartbeat, so that the session is not taken for dead.
+        (void)store_->write_transaction([this] { return write_heartbeat(); });
         last_commit = Clock::now();
       } else if (flush_now || stop) {
         std::lock_guard lock(mu_);
@@ -405,6 +432,10 @@ class Recorder::Impl {
   void commit() {
     cut_chunk();
     batch_.stored_bytes = static_cast<int64_t>(batch_.bytes());
+    {
+      std::lock_guard lock(mu_);
+      batch_.handed_over = pushed_ + dropped_ + first_index_;
+    }
     Status s = store_->write_transaction([this] { return write_batch(); });
     if (!s.ok()) {
       std::lock_guard lock(mu_);
@@ -508,13 +539,13 @@ class Recorder::Impl {
       REEL_RETURN_IF_ERROR(st->bind(3, int64_t{count}));
       REEL_RETURN_IF_ERROR(st->run());
     }
-    if (batch_.frames == 0) return {};
+    if (batch_.frames == 0) return write_heartbeat();
     REEL_ASSIGN_OR_RETURN(
         Statement * st,
         db.prepare("UPDATE sessions SET frame_count = ?, last_tick = ?, last_time = ?, "
                    "keyframe_count = keyframe_count + ?, chunk_count = chunk_count + ?, "
-                   "dropped_frames = dropped_frames + ?, stored_bytes = stored_bytes + ? "
-                   "WHERE session_id = ?"));
+                   "dropped_frames = dropped_frames + ?, stored_bytes = stored_bytes + ?, "
+                   "frames_handed_over = ?, heartbeat_us = ? WHERE session_id = ?"));
     REEL_RETURN_IF_ERROR(st->bind(1, batch_.last_frame + 1));
     REEL_RETURN_IF_ERROR(st->bind(2, batch_.last_tick));
     REEL_RETURN_IF_ERROR(st->bind(3, batch_.last_time));
@@ -522,18 +553,49 @@ class Recorder::Impl {
     REEL_RETURN_IF_ERROR(st->bind(5, static_cast<int64_t>(batch_.chunks.size())));
     REEL_RETURN_IF_ERROR(st->bind(6, batch_.dropped));
     REEL_RETURN_IF_ERROR(st->bind(7, batch_.stored_bytes));
-    REEL_RETURN_IF_ERROR(st->bind(8, session_id_));
+    REEL_RETURN_IF_ERROR(st->bind(8, std::max(batch_.handed_over, batch_.last_frame + 1)));
+    REEL_RETURN_IF_ERROR(st->bind(9, schema::unix_now_us()));
+    REEL_RETURN_IF_ERROR(st->bind(10, session_id_));
     return st->run();
   }
 
-  Status mark_closed() {
-    return store_->write_transaction([this]() -> Status {
-      REEL_ASSIGN_OR_RETURN(Statement * st,
-                            store_->prepare("UPDATE sessions SET status = ? WHERE session_id = ?"));
-      REEL_RETURN_IF_ERROR(st->bind(1, static_cast<int64_t>(format::SessionStatus::kClosed)));
-      REEL_RETURN_IF_ERROR(st->bind(2, session_id_));
-      return st->run();
-    });
+  // The liveness heartbeat (FORMAT.md 5): the time, and what the game has handed over so far.
+  Status write_heartbeat() {
+    int64_t handed_over = 0;
+    {
+      std::lock_guard lock(mu_);
+      handed_over = pushed_ + dropped_ + first_index_;
+    }
+    REEL_ASSIGN_OR_RETURN(
+        Statement * st,
+        store_->prepare("UPDATE sessions SET heartbeat_us = ?, frames_handed_over = "
+                        "max(frames_handed_over, ?) WHERE session_id = ? AND owner_token = ?"));
+    REEL_RETURN_IF_ERROR(st->bind(1, schema::unix_now_us()));
+    REEL_RETURN_IF_ERROR(st->bind(2, handed_over));
+    REEL_RETURN_IF_ERROR(st->bind(3, session_id_));
+    REEL_RETURN_IF_ERROR(st->bind(4, owner_token_));
+    return st->run();
+  }
+
+  // Ends the session: closed (with the caller's reason), or failed when frames handed over could
+  // not be committed (`flushed` holds the storage error). On a full disk this last write may fail
+  // too; the session then stays `recording` until an opener finds this process gone and seals it
+  // interrupted.
+  Status mark_ended(std::string_view reason) {
+    int64_t handed_over = 0;
+    Status storage_error;
+    {
+      std::lock_guard lock(mu_);
+      handed_over = pushed_ + dropped_ + first_index_;
+      storage_error = commit_error_;
+    }
+    format::SessionStatus status = format::SessionStatus::kClosed;
+    std::string why(reason);
+    if (!storage_error.ok()) {
+      status = format::SessionStatus::kFailed;
+      why = is_disk_full(storage_error) ? "disk full" : storage_error.message();
+    }
+    return schema::end_session(*store_, session_id_, owner_token_, status, why, handed_over);
   }
 
   // Something handed over could not be stored (an event whose args do not encode, a blob that
@@ -548,6 +610,9 @@ class Recorder::Impl {
   const RecorderOptions options_;
   std::unique_ptr<Store> store_;  // writer thread only (and close() after the join)
   const int64_t session_id_;
+  const std::string owner_token_;  // this recorder's SessionOwner::token
+  // Frames the session held before this recorder (resume): handed-over counts start there.
+  int64_t first_index_ = 0;
 
   // Game thread only.
   std::unordered_map<std::string, PropertyId> property_ids_;
@@ -592,6 +657,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path,
   }
   REEL_ASSIGN_OR_RETURN(auto store, Store::open(path, options.store));
   REEL_RETURN_IF_ERROR(schema::ensure_schema(*store));
+  REEL_RETURN_IF_ERROR(schema::seal_dead_sessions(*store).status());
   schema::SessionRow row;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   row.start_time_us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
@@ -604,12 +670,53 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const std::string& path,
   extra.set("profile", storage_profile_name(options.store.profile));
   row.settings = schema::settings_dictionary(options.codec, extra);
   int64_t id = 0;
+  const schema::SessionOwner owner = schema::this_process_owner();
   REEL_RETURN_IF_ERROR(store->write_transaction([&]() -> Status {
     REEL_ASSIGN_OR_RETURN(id, schema::insert_session(*store, row));
-    return {};
+    return schema::claim_session(*store, id, owner, /*resuming=*/false);
   }));
   return std::unique_ptr<Recorder>(
-      new Recorder(std::make_unique<Impl>(std::move(store), id, options)));
+      new Recorder(std::make_unique<Impl>(std::move(store), id, owner.token, options)));
+}
+
+Result<std::unique_ptr<Recorder>> Recorder::resume(const std::string& path,
+                                                   std::string_view session_name, ResumePoint point,
+                                                   const RecorderOptions& options) {
+  REEL_RETURN_IF_ERROR(options.validate());
+  if (session_name.empty()) {
+    return Status::invalid_argument("resuming needs the name of the session to continue");
+  }
+  StoreOptions store_options = options.store;
+  store_options.create = false;
+  REEL_ASSIGN_OR_RETURN(auto store, Store::open(path, store_options));
+  REEL_RETURN_IF_ERROR(schema::ensure_schema(*store));
+  REEL_RETURN_IF_ERROR(schema::seal_dead_sessions(*store).status());
+  REEL_ASSIGN_OR_RETURN(schema::SessionRow row, schema::find_session(*store, session_name));
+  if (row.status == format::SessionStatus::kRecording) {
+    return Status::invalid_argument(
+        "{}: session '{}' is being recorded by process {} on host '{}'; it can be resumed once "
+        "that recorder has ended",
+        path, row.name, row.owner.pid, row.owner.host);
+  }
+  REEL_ASSIGN_OR_RETURN(CodecOptions stored_codec, schema::codec_options_of(row));
+  RecorderOptions resumed = options;
+  resumed.codec.keyframe_interval = stored_codec.keyframe_interval;
+  resumed.codec.lossy = stored_codec.lossy;
+  const FrameIndex last = point.frames_after_keyframe.empty()
+                              ? point.keyframe_state.frame
+                              : point.frames_after_keyframe.back().index;
+  if (row.frame_count == 0 || last != row.frame_count - 1 ||
+      !resumed.codec.is_keyframe(point.keyframe_state.frame)) {
+    return Status::invalid_argument(
+        "{}: session '{}' cannot be resumed from this point (it ends at frame {}, the point at "
+        "frame {})",
+        path, row.name, row.frame_count - 1, last);
+  }
+  const schema::SessionOwner owner = schema::this_process_owner();
+  REEL_RETURN_IF_ERROR(store->write_transaction(
+      [&] { return schema::claim_session(*store, row.id, owner, /*resuming=*/true); }));
+  auto impl = std::make_unique<Impl>(std::move(store), row.id, owner.token, resumed, &point);
+  return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
 }
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -647,8 +754,8 @@ Status Recorder::end_frame() {
 Status Recorder::flush() {
   return impl_->flush();
 }
-Status Recorder::close() {
-  return impl_->close();
+Status Recorder::close(std::string_view reason) {
+  return impl_->close(reason);
 }
 RecorderStats Recorder::stats() const {
   return impl_->stats();

@@ -64,3 +64,20 @@ TEST_CASE("reel bench record refuses a --game-trace directory it cannot create",
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.out, Catch::Contains("--game-trace: cannot create"));
 }
+
+TEST_CASE("reel bench recover reports recovery time per length and the loss window per interval",
+          "[cli][bench][crash]") {
+  TempDir dir;
+  const auto result = run_command(std::string(REEL_BINARY) +
+                                  " bench recover --lengths 2s,5s --repeats 2 --commit-intervals"
+                                  " 0,50 --loss-repeats 1 --loss-seconds 0.2 --db " +
+                                  dir.path().string() + " 2>&1");
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("MEDIAN ms"));
+  CHECK_THAT(result.out, Catch::Contains("     2s        120"));
+  CHECK_THAT(result.out, Catch::Contains("     5s        300"));
+  CHECK_THAT(result.out, Catch::Contains("loss window"));
+  CHECK_THAT(result.out, Catch::Contains("sync"));
+  CHECK_THAT(result.out, Catch::Contains("50 ms"));
+}

@@ -137,7 +137,7 @@ TEST_CASE(
     }
     REQUIRE_STATUS_OK(recorder.close());
   }
-  REQUIRE(query_int(path, "PRAGMA user_version") == 3);
+  REQUIRE(query_int(path, "PRAGMA user_version") == format::kFormatVersion);
   REQUIRE(dump_session(path, kLosslessSession) == before);
 
   auto replayer = Replayer::open(path, "new");

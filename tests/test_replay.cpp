@@ -244,10 +244,18 @@ int64_t query_int(const std::string& path, const std::string& sql) {
   return v;
 }
 
-// The database as format version 1 wrote it: events had no time column.
+// The database as format version 1 wrote it: events had no time column, sessions none of the
+// version-4 liveness columns.
 void downgrade_to_format_1(const std::string& path) {
   exec_script(path,
-              "ALTER TABLE events DROP COLUMN time; PRAGMA user_version = 1; "
+              "ALTER TABLE events DROP COLUMN time; ALTER TABLE sessions DROP COLUMN end_reason; "
+              "ALTER TABLE sessions DROP COLUMN frames_handed_over; "
+              "ALTER TABLE sessions DROP COLUMN owner_host; "
+              "ALTER TABLE sessions DROP COLUMN owner_pid; "
+              "ALTER TABLE sessions DROP COLUMN owner_boot_id; "
+              "ALTER TABLE sessions DROP COLUMN owner_token; "
+              "ALTER TABLE sessions DROP COLUMN heartbeat_us; "
+              "ALTER TABLE sessions DROP COLUMN resumes; PRAGMA user_version = 1; "
               "UPDATE reel_meta SET value = 1 WHERE key = 'format_version';");
 }
 

@@ -32,7 +32,15 @@ CREATE TABLE sessions(
   last_tick INTEGER NOT NULL DEFAULT 0,
   last_time REAL NOT NULL DEFAULT 0,
   dropped_frames INTEGER NOT NULL DEFAULT 0,
-  stored_bytes INTEGER NOT NULL DEFAULT 0
+  stored_bytes INTEGER NOT NULL DEFAULT 0,
+  end_reason TEXT,
+  frames_handed_over INTEGER NOT NULL DEFAULT 0,
+  owner_host TEXT,
+  owner_pid INTEGER,
+  owner_boot_id TEXT,
+  owner_token TEXT,
+  heartbeat_us INTEGER,
+  resumes INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE properties(
   session_id INTEGER NOT NULL,
@@ -131,6 +139,26 @@ Status migrate(Store& store, int64_t version) {
   }
   // Version 3 changes no table: sessions written before it lack the settings key `type_ids` and
   // keep being read with the old numbering; new sessions write it.
+  if (version < 4) {
+    for (std::string_view column :
+         {"end_reason TEXT", "frames_handed_over INTEGER NOT NULL DEFAULT 0", "owner_host TEXT",
+          "owner_pid INTEGER", "owner_boot_id TEXT", "owner_token TEXT", "heartbeat_us INTEGER",
+          "resumes INTEGER NOT NULL DEFAULT 0"}) {
+      REEL_RETURN_IF_ERROR(store.exec(fmt::format("ALTER TABLE sessions ADD COLUMN {}", column)));
+    }
+    // Handed over = committed for the old sessions (older recorders did not count them). A
+    // session an older build left `recording` names no owner to ask: its recorder cannot write
+    // this version, so it is sealed now.
+    REEL_RETURN_IF_ERROR(store.exec("UPDATE sessions SET frames_handed_over = frame_count"));
+    REEL_ASSIGN_OR_RETURN(Statement * seal,
+                          store.prepare("UPDATE sessions SET status = ?, end_reason = ? WHERE "
+                                        "status = ?"));
+    REEL_RETURN_IF_ERROR(seal->bind(1, int64_t(format::SessionStatus::kInterrupted)));
+    REEL_RETURN_IF_ERROR(seal->bind(
+        2, "left recording by a build before format version 4 (found at the migration)"));
+    REEL_RETURN_IF_ERROR(seal->bind(3, int64_t(format::SessionStatus::kRecording)));
+    REEL_RETURN_IF_ERROR(seal->run());
+  }
   return set_version(store, format::kFormatVersion);
 }
 
@@ -139,7 +167,14 @@ constexpr const char* kTypeIdsKey = "type_ids";
 const char* kSessionColumns =
     "session_id, name, tick_rate, start_time_us, dialect, status, metadata, settings, "
     "frame_count, keyframe_count, chunk_count, first_tick, last_tick, last_time, dropped_frames, "
-    "stored_bytes";
+    "stored_bytes, end_reason, frames_handed_over, owner_host, owner_pid, owner_boot_id, "
+    "owner_token, heartbeat_us, resumes";
+// The same columns of a database before format version 4, which lacks the last eight: what they
+// mean for an old session (handed over = committed, no owner known).
+const char* kSessionColumnsBefore4 =
+    "session_id, name, tick_rate, start_time_us, dialect, status, metadata, settings, "
+    "frame_count, keyframe_count, chunk_count, first_tick, last_tick, last_time, dropped_frames, "
+    "stored_bytes, NULL, frame_count, NULL, NULL, NULL, NULL, NULL, 0";
 
 // Settings key `type_ids` (FORMAT.md 5): absent in sessions written before format version 3.
 Result<TypeIds> type_ids_of(const Dictionary& settings, std::string_view context) {
@@ -189,6 +224,14 @@ Result<SessionRow> read_session_row(Statement& st) {
   r.last_time = st.column_double(13);
   r.dropped_frames = st.column_int64(14);
   r.stored_bytes = st.column_int64(15);
+  r.end_reason = std::string(st.column_text(16));
+  r.frames_handed_over = st.column_int64(17);
+  r.owner.host = std::string(st.column_text(18));
+  r.owner.pid = st.column_int64(19);
+  r.owner.boot_id = std::string(st.column_text(20));
+  r.owner.token = std::string(st.column_text(21));
+  r.heartbeat_us = st.column_int64(22);
+  r.resumes = st.column_int64(23);
   return r;
 }
 
@@ -294,9 +337,11 @@ Result<int64_t> insert_session(Store& store, const SessionRow& row) {
 }
 
 Result<std::vector<SessionRow>> list_sessions(Store& store) {
+  REEL_ASSIGN_OR_RETURN(const int64_t version, query_int(store, "PRAGMA user_version"));
   REEL_ASSIGN_OR_RETURN(
       Statement * st,
-      store.prepare(fmt::format("SELECT {} FROM sessions ORDER BY session_id", kSessionColumns)));
+      store.prepare(fmt::format("SELECT {} FROM sessions ORDER BY session_id",
+                                version >= 4 ? kSessionColumns : kSessionColumnsBefore4)));
   std::vector<SessionRow> rows;
   for (;;) {
     auto row = st->step();

@@ -3,10 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
+
+#include <unistd.h>
 
 namespace reel {
 namespace {
@@ -37,9 +40,21 @@ StatusCode status_code_for(int rc) {
   }
 }
 
+// SQLITE_FULL, or a write error whose system errno says the disk (or the file size limit, or the
+// quota) is exhausted: SQLite reports a write that failed outright as SQLITE_IOERR_WRITE.
+bool is_full(sqlite3* db, int rc) {
+  if ((rc & 0xff) == SQLITE_FULL) return true;
+  if ((rc & 0xff) != SQLITE_IOERR || db == nullptr) return false;
+  const int err = sqlite3_system_errno(db);
+  return err == ENOSPC || err == EFBIG || err == EDQUOT;
+}
+
 Status sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return {status_code_for(rc), fmt::format("{}: {} (sqlite code {})", what, message, rc)};
+  // The words "disk full: " let callers tell a full disk from other I/O errors (is_disk_full)
+  // without SQLite codes.
+  const char* prefix = is_full(db, rc) ? "disk full: " : "";
+  return {status_code_for(rc), fmt::format("{}: {}{} (sqlite code {})", what, prefix, message, rc)};
 }
 
 // Transaction retry backoff: 1, 2, 4 ... 64 ms, with up to 50% random jitter so that two
@@ -56,6 +71,11 @@ bool is_power_of_two(int n) {
 }
 
 }  // namespace
+
+bool is_disk_full(const Status& status) {
+  return status.code() == StatusCode::kIoError &&
+         status.message().find("disk full: ") != std::string::npos;
+}
 
 const char* storage_profile_name(StorageProfile profile) {
   switch (profile) {
@@ -218,6 +238,88 @@ Store::~Store() {
   sqlite3_close_v2(db_);
 }
 
+namespace {
+
+// "file:" URI of a local path with SQLite's URI metacharacters escaped (immutable opens).
+std::string file_uri(const std::string& path, std::string_view query) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + std::string(query);
+}
+
+std::string parent_directory(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+// A local file whose rollback journal or WAL still holds data: a hot journal of a killed writer
+// (DELETE mode) or frames not yet checkpointed into the main file (WAL mode).
+bool has_side_files(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"-journal", "-wal"}) {
+    const auto size = std::filesystem::file_size(path + suffix, ec);
+    if (!ec && size > 0) return true;
+  }
+  return false;
+}
+
+// Can this process write the file and create files beside it (journals, -shm)?
+bool can_write_in_place(const std::string& path) {
+  return ::access(path.c_str(), W_OK) == 0 && ::access(parent_directory(path).c_str(), W_OK) == 0;
+}
+
+Result<sqlite3*> open_connection(const std::string& name, int flags, const std::string& vfs,
+                                 const StoreOptions& options, const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, vfs.c_str());
+  if (rc != SQLITE_OK) {
+    Status status = sqlite_error(db, rc, fmt::format("opening store '{}' (vfs {})", path, vfs));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  // Before the first statement: the header read (PRAGMA schema_version) already takes a lock that
+  // a concurrent writer may hold. Mvsqlite writers never wait (conflicts surface at COMMIT and
+  // are retried); its readers wait like local ones (a stand-in VFS may have real locks).
+  const bool mvsqlite_writer = options.profile == StorageProfile::kMvsqlite && !options.read_only;
+  sqlite3_busy_timeout(db, mvsqlite_writer ? 0 : options.busy_timeout_ms);
+  return db;
+}
+
+// Rolls back a hot journal and checkpoints the WAL of `path` through a short read-write
+// connection that changes nothing else (no journal mode, no page size): a read-only connection
+// can do neither, and a killed writer leaves both behind.
+Status settle_side_files(const std::string& path, const std::string& vfs,
+                         const StoreOptions& options) {
+  StoreOptions writer = options;
+  writer.read_only = false;
+  REEL_ASSIGN_OR_RETURN(
+      sqlite3 * db,
+      open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs, writer, path));
+  // The first read of a connection that may write rolls a hot journal back.
+  int rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+  }
+  Status status = rc == SQLITE_OK ? Status::ok_status()
+                                  : sqlite_error(db, rc, fmt::format("recovering '{}'", path));
+  sqlite3_close_v2(db);
+  // Busy: a live writer holds the journal or the WAL (then nothing is hot and nothing needs
+  // settling). A file that is not a database fails the same way in the read-only open that
+  // follows.
+  const bool harmless =
+      status.code() == StatusCode::kBusy || status.code() == StatusCode::kCorruption;
+  return harmless ? Status::ok_status() : status;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreOptions& options) {
   REEL_RETURN_IF_ERROR(options.validate().with_context(fmt::format("opening store '{}'", path)));
   const bool mvsqlite = options.profile == StorageProfile::kMvsqlite;
@@ -232,21 +334,42 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreO
     return Status::invalid_argument("opening store '{}': no SQLite VFS named '{}'{}", path, vfs,
                                     mvsqlite ? " (is mvsqlite's preload shim loaded?)" : "");
   }
+  std::string notice;
+  bool immutable = false;
+  if (options.read_only && std::filesystem::exists(path)) {
+    if (can_write_in_place(path)) {
+      // A reader that could write settles the file first (FORMAT.md 4, "After a crash"): a
+      // read-write open rolls back a hot journal at its first read (a read-only connection
+      // cannot) and checkpoints the WAL, so a killed recording's frames are in the main file.
+      if (options.settle_on_read && has_side_files(path)) {
+        REEL_RETURN_IF_ERROR(settle_side_files(path, vfs, options));
+      }
+    } else if (!mvsqlite || !options.vfs.empty()) {
+      // Read-only media or directory: SQLite can create neither -shm nor a journal there. An
+      // immutable open reads the main file as it is, without locks.
+      immutable = true;
+      notice = fmt::format(
+          "'{}' opened immutable (the file or its directory is not writable){}", path,
+          has_side_files(path)
+              ? "; its -wal/-journal file holds changes that are not read (copy the directory "
+                "somewhere writable and open it there to see them)"
+              : "");
+    }
+  }
   int flags = SQLITE_OPEN_NOMUTEX;
   if (options.read_only) {
     flags |= SQLITE_OPEN_READONLY;
   } else {
     flags |= SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
   }
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs.c_str());
-  if (rc != SQLITE_OK) {
-    Status status = sqlite_error(db, rc, fmt::format("opening store '{}' (vfs {})", path, vfs));
-    sqlite3_close_v2(db);
-    return status;
+  std::string name = path;
+  if (immutable) {
+    flags |= SQLITE_OPEN_URI;
+    name = file_uri(path, "immutable=1");
   }
-  sqlite3_extended_result_codes(db, 1);
+  REEL_ASSIGN_OR_RETURN(sqlite3 * db, open_connection(name, flags, vfs, options, path));
   std::unique_ptr<Store> store(new Store(db, path, options));
+  store->notice_ = std::move(notice);
   REEL_RETURN_IF_ERROR(store->configure().with_context(
       fmt::format("opening store '{}' ({} profile)", path, storage_profile_name(options.profile))));
   return store;
@@ -266,7 +389,6 @@ Status Store::configure() {
 }
 
 Status Store::configure_local() {
-  sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
   if (options_.read_only) return Status::ok_status();  // WAL mode is persistent in the file
   REEL_ASSIGN_OR_RETURN(const std::string mode, query_text("PRAGMA journal_mode=WAL"));
   if (mode != "wal") {
@@ -275,12 +397,13 @@ Status Store::configure_local() {
         "VFS '{}' able to share memory?",
         mode, options_.vfs.empty() ? "unix" : options_.vfs);
   }
-  return exec("PRAGMA synchronous=NORMAL");
+  REEL_RETURN_IF_ERROR(exec("PRAGMA synchronous=NORMAL"));
+  // Frames a killed writer left in the WAL go into the main file now (PASSIVE never waits for
+  // or blocks a live writer; what it cannot copy yet stays in the WAL, which SQLite reads).
+  return exec("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 Status Store::configure_mvsqlite() {
-  // Optimistic concurrency: locks always succeed there, so waiting on them buys nothing.
-  sqlite3_busy_timeout(db_, 0);
   REEL_ASSIGN_OR_RETURN(const int64_t page_count, query_int("PRAGMA page_count"));
   if (page_count == 0 && !options_.read_only) {
     // Takes effect when the first table is created; only possible on an empty database.
@@ -306,7 +429,8 @@ Status Store::exec(std::string_view sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return Status::ok_status();
-  Status status{status_code_for(rc), fmt::format("\"{}\": {} (sqlite code {})", text,
+  Status status{status_code_for(rc), fmt::format("\"{}\": {}{} (sqlite code {})", text,
+                                                 is_full(db_, rc) ? "disk full: " : "",
                                                  message ? message : sqlite3_errstr(rc), rc)};
   sqlite3_free(message);
   return status;

@@ -13,5 +13,6 @@ void register_bench_variant(CLI::App& bench);
 void register_bench_record(CLI::App& bench);
 void register_bench_replay(CLI::App& bench);
 void register_bench_compare(CLI::App& bench);  // bench_compare.cpp (+ bench_compare_*.cpp)
+void register_bench_recover(CLI::App& bench);
 
 }  // namespace reel::cli

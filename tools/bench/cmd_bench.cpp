@@ -9,6 +9,7 @@ void register_bench(CLI::App& app) {
   register_bench_record(*bench);
   register_bench_replay(*bench);
   register_bench_compare(*bench);
+  register_bench_recover(*bench);
 }
 
 }  // namespace reel::cli

@@ -7,6 +7,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "reel/store/liveness.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -86,6 +87,15 @@ void print_info_json(const SessionInfoView& v) {
       .field("id", r.id)
       .field("name", r.name)
       .field("status", session_status_name(r.status))
+      .field("end_reason", r.end_reason)
+      .field("frames_handed_over", r.frames_handed_over)
+      .field("resumes", r.resumes)
+      .key("owner")
+      .begin_object()
+      .field("host", r.owner.host)
+      .field("pid", r.owner.pid)
+      .field("heartbeat_us", r.heartbeat_us)
+      .end_object()
       .field("dialect", static_cast<int64_t>(r.dialect))
       .field("start_time", utc_time(r.start_time_us))
       .field("start_time_us", r.start_time_us)
@@ -130,12 +140,17 @@ constexpr size_t kGapsShown = 10;
 void print_info_text(const SessionInfoView& v) {
   const auto& r = v.row;
   fmt::print("session      {} (id {}), {}, Godot {} dialect\n", r.name, r.id,
-             session_status_name(r.status), static_cast<int>(r.dialect));
+             schema::session_ending(r), static_cast<int>(r.dialect));
+  if (!r.owner.host.empty()) {
+    fmt::print("recorder     process {} on host '{}', last heartbeat {}{}\n", r.owner.pid,
+               r.owner.host, utc_time(r.heartbeat_us),
+               r.resumes > 0 ? fmt::format(", resumed {} times", r.resumes) : "");
+  }
   fmt::print("started      {}\n", utc_time(r.start_time_us));
   fmt::print("duration     {} ({:.3f} s)\n", format_time(r.last_time), r.last_time);
   fmt::print("tick rate    {} /s (ticks {}..{})\n", r.tick_rate, r.first_tick, r.last_tick);
-  fmt::print("frames       {} ({} keyframes, {} chunks)\n", r.frame_count, r.keyframe_count,
-             r.chunk_count);
+  fmt::print("frames       {} ({} keyframes, {} chunks), committed of {} handed over\n",
+             r.frame_count, r.keyframe_count, r.chunk_count, r.frames_handed_over);
   fmt::print("stored       {} ({:.1f} bytes/frame)\n", human_bytes(r.stored_bytes),
              bytes_per_frame(r));
   fmt::print("entities     {}\n", v.entities);

@@ -4,6 +4,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "reel/store/liveness.h"
 #include "time_parse.h"
 
 namespace reel::cli {
@@ -46,6 +47,8 @@ void print_json_list(const std::string& db, const std::vector<SessionSummary>& s
         .field("entities", s.entities)
         .field("stored_bytes", s.row.stored_bytes)
         .field("status", session_status_name(s.row.status))
+        .field("end_reason", s.row.end_reason)
+        .field("frames_handed_over", s.row.frames_handed_over)
         .end_object();
   }
   j.end_array().end_object();
@@ -55,12 +58,13 @@ void print_json_list(const std::string& db, const std::vector<SessionSummary>& s
 void print_table(const std::vector<SessionSummary>& sessions) {
   size_t name_width = 4;
   for (const auto& s : sessions) name_width = std::max(name_width, s.row.name.size());
-  fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>10}  {}\n", "ID", "NAME", name_width,
-             "DURATION", "FRAMES", "ENTITIES", "SIZE", "STATUS");
+  fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>8}  {:>10}  {}\n", "ID", "NAME", name_width,
+             "DURATION", "FRAMES", "HANDED", "ENTITIES", "SIZE", "STATUS");
   for (const auto& s : sessions) {
-    fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
-               name_width, format_time(s.row.last_time), s.row.frame_count, s.entities,
-               human_bytes(s.row.stored_bytes), session_status_name(s.row.status));
+    fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
+               name_width, format_time(s.row.last_time), s.row.frame_count,
+               s.row.frames_handed_over, s.entities, human_bytes(s.row.stored_bytes),
+               schema::session_ending(s.row));
   }
 }
 
@@ -71,8 +75,10 @@ void register_ls(CLI::App& app) {
   auto args = std::make_shared<SessionArgs>();
   add_session_args(*cmd, *args, /*with_session=*/false);
   cmd->footer(
-      "Columns: id, name, duration (m:ss.mmm), frames, entities ever spawned, stored size\n"
-      "(chunks + keyframes), status (recording | closed | interrupted).\n\n"
+      "Columns: id, name, duration (m:ss.mmm), frames (committed), handed (frames the game\n"
+      "handed to the recorder, as of its last commit), entities ever spawned, stored size\n"
+      "(chunks + keyframes), status: how the session ended (recording | closed [(reason)] |\n"
+      "interrupted: why | failed: why, e.g. 'failed: disk full').\n\n"
       "Examples:\n"
       "  reel ls match.reel\n"
       "  reel ls match.reel --json | jq '.sessions[].name'");

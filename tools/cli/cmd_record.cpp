@@ -1,8 +1,10 @@
 // `reel record`: records a sample workload into a .reel database, as fast as possible (or at the
 // sample's own pace with --realtime), with a progress line on a terminal and a summary at the end.
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 #include "commands.h"
 #include "file_checks.h"
 #include "reel/recorder/recorder.h"
+#include "reel/replay/recover.h"
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"
 #include "reel/samples/feeder.h"
@@ -36,6 +39,7 @@ struct RecordOptions {
   int zstd_level = CodecOptions{}.zstd_level;
   bool lossy = false;
   bool realtime = false;
+  bool resume = false;
   samples::CrowdOptions crowd;
 };
 
@@ -83,6 +87,58 @@ class ProgressLine {
   Clock::time_point start_ = Clock::now(), last_{};
 };
 
+// SIGINT, SIGTERM and SIGHUP stop the recording loop; the session is then closed cleanly (status
+// closed, end_reason "signal SIGTERM") with every frame handed over committed.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int signal_number) {
+  g_stop_signal = signal_number;
+}
+
+void install_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
+}
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+  }
+  return "a signal";
+}
+
+// Opens the recorder: a new session, or (--resume) the named one continued after its last
+// committed frame, the generator fast-forwarded to match. Sets the first frame to record.
+std::unique_ptr<Recorder> open_recorder(const RecordOptions& o, const RecorderOptions& options,
+                                        samples::CrowdGenerator& crowd, int64_t& first_frame) {
+  SessionInfo session{.name = o.name, .tick_rate = o.crowd.tick_rate};
+  session.metadata.set(Variant("sample"), Variant(o.sample));
+  session.metadata.set(Variant("seed"), Variant(static_cast<int64_t>(o.crowd.seed)));
+  first_frame = 0;
+  if (!o.resume) return value_or_throw(Recorder::open(o.out, session, options), o.out);
+  if (o.name.empty()) throw CliError(kExitBadInput, "--resume needs --name SESSION");
+  RecoverOptions recover;
+  recover.replay.store = options.store;
+  auto segment = value_or_throw(last_keyframe_segment(o.out, o.name, recover), o.out);
+  ResumePoint point{std::move(segment.keyframe_state), std::move(segment.frames_after_keyframe),
+                    std::move(segment.property_paths)};
+  first_frame = (point.frames_after_keyframe.empty() ? point.keyframe_state.frame
+                                                     : point.frames_after_keyframe.back().index) +
+                1;
+  auto recorder = value_or_throw(Recorder::resume(o.out, o.name, std::move(point), options), o.out);
+  // The sample is deterministic: the frames after the last committed one are regenerated.
+  Frame skipped;
+  for (int64_t i = 0; i < first_frame; ++i) crowd.next(skipped);
+  return recorder;
+}
+
 void run_record(const RecordOptions& o) {
   if (o.sample != "crowd") {
     throw CliError(kExitBadInput, fmt::format("unknown sample '{}' (available: crowd)", o.sample));
@@ -99,39 +155,50 @@ void run_record(const RecordOptions& o) {
   }
   set_current_file(o.out);  // failures while recording name it
 
-  SessionInfo session{.name = o.name, .tick_rate = o.crowd.tick_rate};
-  session.metadata.set(Variant("sample"), Variant(o.sample));
-  session.metadata.set(Variant("seed"), Variant(static_cast<int64_t>(o.crowd.seed)));
-  auto recorder = value_or_throw(Recorder::open(o.out, session, options), o.out);
   samples::CrowdGenerator crowd(o.crowd);
+  int64_t first_frame = 0;
+  auto recorder = open_recorder(o, options, crowd, first_frame);
   samples::RecorderFeeder feeder(*recorder, crowd.property_paths());
   ProgressLine progress(frames);
   Frame frame;
+  install_stop_signals();
   const auto start = Clock::now();
-  for (int64_t i = 0; i < frames; ++i) {
+  const double start_time = static_cast<double>(first_frame) / o.crowd.tick_rate;
+  int64_t fed = first_frame;
+  for (; fed < frames && g_stop_signal == 0; ++fed) {
     crowd.next(frame);
-    if (o.realtime)
-      std::this_thread::sleep_until(start + std::chrono::duration<double>(frame.time));
-    throw_if_error(feeder.feed(frame), fmt::format("frame {}", i));
-    progress.update(i + 1, recorder->stats().stored_bytes);
+    if (o.realtime) {
+      std::this_thread::sleep_until(start + std::chrono::duration<double>(frame.time - start_time));
+    }
+    Status fed_status = feeder.feed(frame);
+    if (is_disk_full(fed_status)) break;  // close() below ends the session `failed: disk full`
+    throw_if_error(fed_status, fmt::format("frame {}", fed));
+    progress.update(fed + 1, recorder->stats().stored_bytes);
   }
-  Status closed = recorder->close();
+  const int stop_signal = g_stop_signal;
+  Status closed =
+      recorder->close(stop_signal != 0 ? fmt::format("signal {}", signal_name(stop_signal)) : "");
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const RecorderStats stats = recorder->stats();
-  progress.update(frames, stats.stored_bytes, /*force=*/true);
+  progress.update(fed, stats.stored_bytes, /*force=*/true);
   progress.finish();
   throw_if_error(closed, "closing the recording");
+  if (stop_signal != 0) {
+    fmt::print(stderr, "stopped by {} after frame {}: session closed, every frame committed\n",
+               signal_name(stop_signal), fed - 1);
+  }
+  const int64_t recorded = std::max<int64_t>(1, fed - first_frame);
 
   const bool local = options.store.profile == StorageProfile::kLocal;
   const double bytes = local ? static_cast<double>(bench::database_bytes(o.out))
                              : static_cast<double>(stats.stored_bytes);
   fmt::print("recorded {} frames ({:.0f} s at {} Hz) into {} (session {})\n",
-             stats.frames_committed, static_cast<double>(frames) / o.crowd.tick_rate,
+             stats.frames_committed, static_cast<double>(recorded) / o.crowd.tick_rate,
              o.crowd.tick_rate, o.out, recorder->session_id());
   fmt::print("{}: {} ({:.1f} bytes/frame), elapsed {:.2f} s, {:.0f}x real time\n",
              local ? "file size" : "stored blobs", human_bytes(bytes),
-             bytes / static_cast<double>(frames), elapsed,
-             static_cast<double>(frames) / o.crowd.tick_rate / elapsed);
+             bytes / static_cast<double>(std::max<int64_t>(1, fed)), elapsed,
+             static_cast<double>(recorded) / o.crowd.tick_rate / elapsed);
 }
 
 }  // namespace
@@ -160,10 +227,17 @@ void register_record(CLI::App& app) {
   cmd->add_flag("--lossy", o->lossy, "Quantize positions (0.1 mm) and rotations (0.01 deg)");
   cmd->add_flag("--realtime", o->realtime,
                 "Record at the tick rate instead of as fast as possible");
+  cmd->add_flag("--resume", o->resume,
+                "Continue the session --name after its last committed frame (after a crash, a "
+                "signal or a full disk); the sample is regenerated from there");
   cmd->add_option("--seed", o->crowd.seed, "Sample seed")->capture_default_str();
   cmd->add_option("--players", o->crowd.players, "Players online")->capture_default_str();
   cmd->add_option("--props", o->crowd.props, "Physics props")->capture_default_str();
-  cmd->footer("Example: reel record --sample crowd --duration 10m --out movie.reel");
+  cmd->footer(
+      "SIGINT, SIGTERM and SIGHUP stop the recording and close the session cleanly (status\n"
+      "closed, reason 'signal SIGTERM'); a full disk ends it 'failed: disk full'.\n"
+      "Example: reel record --sample crowd --duration 10m --out movie.reel\n"
+      "         reel record --duration 10m --out movie.reel --name m1 --resume   # after a crash");
   cmd->callback([o] { run_record(*o); });
 }
 

@@ -18,5 +18,7 @@ void register_diff(CLI::App& app);
 void register_play(CLI::App& app);
 void register_export(CLI::App& app);
 void register_scrub(CLI::App& app);
+// Crash recovery (cmd_recover.cpp).
+void register_recover(CLI::App& app);
 
 }  // namespace reel::cli

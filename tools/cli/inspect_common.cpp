@@ -1,5 +1,7 @@
 #include "inspect_common.h"
 
+#include "reel/store/liveness.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -60,8 +62,22 @@ std::unique_ptr<Store> open_database(const std::string& path) {
   StoreOptions options;
   options.read_only = true;
   options.create = false;
+  // Seals sessions whose recorder is gone (when the file is writable; FORMAT.md 5), once per
+  // process: a command opens its database several times.
+  static std::string settled;
+  if (settled != path) {
+    schema::settle_for_reading(path, options);
+    settled = path;
+  }
   auto store = value_or_database_error(Store::open(path, options), path);
   value_or_database_error(schema::check_schema(*store), path);
+  // An immutable open (read-only file or directory) is worth a line only when it hides changes
+  // (a -wal or -journal beside the file holds data); otherwise it reads everything.
+  static std::string noticed;
+  if (store->notice().find("-wal/-journal") != std::string::npos && noticed != path) {
+    fmt::print(stderr, "note: {}\n", store->notice());
+    noticed = path;
+  }
   return store;
 }
 
@@ -129,6 +145,7 @@ FrameIndex resolve_position(Replayer& replayer, std::string_view text, std::stri
   require_frames(replayer);
   const FrameIndex last = replayer.frame_count() - 1;
   const auto& session = replayer.session();
+  if (p.is_end) return last;
   if (!p.is_time) {
     if (p.frame > last) {
       throw CliError(kExitBadInput,
@@ -159,15 +176,7 @@ FrameRange resolve_range(Replayer& replayer, const std::string& from, const std:
 }
 
 std::string session_status_name(format::SessionStatus status) {
-  switch (status) {
-    case format::SessionStatus::kRecording:
-      return "recording";
-    case format::SessionStatus::kClosed:
-      return "closed";
-    case format::SessionStatus::kInterrupted:
-      return "interrupted";
-  }
-  return fmt::format("unknown({})", static_cast<int>(status));
+  return schema::session_status_name(status);
 }
 
 std::string human_bytes(int64_t bytes) {

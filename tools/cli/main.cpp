@@ -27,5 +27,6 @@ int main(int argc, char** argv) {
   reel::cli::register_play(app);
   reel::cli::register_export(app);
   reel::cli::register_scrub(app);
+  reel::cli::register_recover(app);
   return reel::cli::run_cli(app, argc, argv);
 }

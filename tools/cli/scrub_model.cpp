@@ -169,6 +169,7 @@ void ScrubModel::go_to(const std::string& text) {
     message_ = p.status().message();
     return;
   }
+  if (p->is_end) return go_to_frame(last_frame());
   if (!p->is_time) {
     if (p->frame > last_frame()) {
       message_ = fmt::format("frame {} is out of range (0..{})", p->frame, last_frame());

@@ -35,8 +35,8 @@ bool read_number(std::string_view s, size_t& pos, double& out) {
 
 Status bad(std::string_view text, size_t offset, std::string_view why) {
   return Status::invalid_argument(
-      "'{}' is not a frame or time ({} at character {}); use a frame number (1200) or a time "
-      "(20s, 1:05, 1:05.5, 1h2m)",
+      "'{}' is not a frame or time ({} at character {}); use a frame number (1200), a time "
+      "(20s, 1:05, 1:05.5, 1h2m) or end",
       text, why, offset);
 }
 
@@ -103,6 +103,10 @@ Result<Position> parse_position(std::string_view raw) {
   if (text.empty()) return bad(raw, 0, "empty");
   if (text.front() == '-') return bad(text, 0, "negative: frames and times start at 0");
   Position p;
+  if (text == "end" || text == "last") {
+    p.is_end = true;
+    return p;
+  }
   bool all_digits = true;
   for (char c : text) all_digits = all_digits && is_digit(c);
   if (all_digits) {

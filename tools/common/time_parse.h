@@ -8,6 +8,7 @@
 //   1:05  1:05.5  minutes:seconds (seconds < 60)
 //   1:02:03.25    hours:minutes:seconds
 //   1h2m  1h  2m30s  1m2.5s   unit groups h, m, s in that order, each at most once
+//   end  last     the session's last committed frame
 // A time resolves to the last frame whose time is <= it (Replayer::frame_at_time).
 #pragma once
 
@@ -20,6 +21,7 @@
 namespace reel::cli {
 
 struct Position {
+  bool is_end = false;  // "end" / "last": the last committed frame (is_time false)
   bool is_time = false;
   int64_t frame = 0;   // when !is_time
   double seconds = 0;  // when is_time

@@ -305,6 +305,13 @@ void ChunkWriter::encode_lanes(Type type, const uint8_t* cur, const uint8_t* nex
   put_lanes(format::kStructuralLanes, structural);
 }
 
+void ChunkWriter::start_after_keyframe(WorldState state) {
+  state_ = std::move(state);
+  history_.clear();
+  frame_count_ = 0;
+  current_ = ChunkPayload{};
+}
+
 ChunkPayload ChunkWriter::take_chunk() {
   ChunkPayload out;
   take_chunk(out);

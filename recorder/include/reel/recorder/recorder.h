@@ -56,6 +56,9 @@ struct RecorderOptions {
   // Frames that may wait between the game thread and the writer.
   int queue_frames = 256;
   BackpressurePolicy backpressure = BackpressurePolicy::kBlock;
+  // While no frame arrives the writer still refreshes the session's heartbeat this often, so that
+  // an opener on another host can tell a quiet recorder from a dead one (FORMAT.md 5, liveness).
+  std::chrono::milliseconds heartbeat_interval{5000};
 
   [[nodiscard]] Status validate() const;
 };
@@ -78,12 +81,28 @@ struct RecorderStats {
   int64_t keyframes = 0;
 };
 
+// Where a resumed session continues (Recorder::resume): its last keyframe's state, the frames it
+// committed after that keyframe (their decoded content, as Replayer::for_each_frame gives it), and
+// its property paths by id. replay/recover.h builds one (reel::resume_point).
+struct ResumePoint {
+  WorldState keyframe_state;  // keyframe_state.frame: a keyframe frame
+  std::vector<Frame> frames_after_keyframe;
+  std::vector<std::string> property_paths;
+};
+
 class Recorder {
  public:
   // Opens (creating if needed) the database at `path` and starts a new session in it.
   [[nodiscard]] static Result<std::unique_ptr<Recorder>> open(const std::string& path,
                                                               const SessionInfo& session,
                                                               const RecorderOptions& options = {});
+  // Continues the session `session_name` after it ended (interrupted by a crash, failed, or
+  // closed): frames handed over next get the indexes after its last committed frame, and decode
+  // exactly as if the recorder had never stopped. kInvalidArgument when the session does not
+  // exist or its recorder is still alive; the session is sealed first when that recorder is gone.
+  [[nodiscard]] static Result<std::unique_ptr<Recorder>> resume(
+      const std::string& path, std::string_view session_name, ResumePoint point,
+      const RecorderOptions& options = {});
   ~Recorder();  // closes if still open (errors are then only visible through stats())
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -109,8 +128,10 @@ class Recorder {
 
   // Blocks until every frame handed over so far is committed.
   [[nodiscard]] Status flush();
-  // Flushes, marks the session closed and stops the writer. Idempotent.
-  [[nodiscard]] Status close();
+  // Flushes, ends the session and stops the writer. Idempotent. The session ends `closed`, with
+  // `reason` as its end_reason ("signal SIGTERM"; "" = none), or `failed` with the storage error
+  // ("disk full") when frames handed over could not be committed.
+  [[nodiscard]] Status close(std::string_view reason = {});
 
   RecorderStats stats() const;  // any thread
 

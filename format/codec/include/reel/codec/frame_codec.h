@@ -153,6 +153,11 @@ class ChunkWriter {
 
   int frame_count() const { return frame_count_; }
   const WorldState& state() const { return state_; }
+  // Continues a session after its keyframe `state` (state.frame is a keyframe frame): the state a
+  // writer has right after add_frame() of that keyframe and take_chunk(). A resumed recorder then
+  // re-adds the frames it had committed after the keyframe (and discards that chunk) to rebuild
+  // the prediction history, so its next chunk decodes exactly as if it had never stopped.
+  void start_after_keyframe(WorldState state);
   // Finishes the current chunk (frame_count() > 0) and starts a new, empty one.
   ChunkPayload take_chunk();
   // The same into `out`, whose vectors keep their capacity (a writer that cuts a chunk every

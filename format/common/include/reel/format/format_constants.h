@@ -9,18 +9,21 @@ namespace reel::format {
 // FORMAT.md "Format version". Bumped when a reader of the previous version could misread a file
 // (or fail on it). Version 2 added events.time. Version 3 numbers Godot 4 type ids as Godot does
 // (Transform2D 11, Vector4 12, Vector4i 13; sessions recorded before keep Reel's old numbering and
-// are read with it, FORMAT.md 5). Readers read every version from kOldestFormatVersion on; a
-// writer opening an older database migrates it first (FORMAT.md 5).
-inline constexpr int kFormatVersion = 3;
+// are read with it, FORMAT.md 5). Version 4 adds session liveness and endings (sessions.owner_*,
+// heartbeat_us, end_reason, frames_handed_over, resumes; status kFailed). Readers read every
+// version from kOldestFormatVersion on; a writer opening an older database migrates it first
+// (FORMAT.md 5).
+inline constexpr int kFormatVersion = 4;
 inline constexpr int kOldestFormatVersion = 1;
 // SQLite `PRAGMA application_id`: "REEL".
 inline constexpr int32_t kApplicationId = 0x5245454C;
 
 // FORMAT.md section 5: sessions.status. Never renumber.
 enum class SessionStatus : uint8_t {
-  kRecording = 0,    // a recorder is (or was, until it crashed) writing it
-  kClosed = 1,       // closed cleanly by Recorder::close
-  kInterrupted = 2,  // found open by `reel recover` after a crash and sealed
+  kRecording = 0,    // a recorder is writing it (its owner columns say which; FORMAT.md 5)
+  kClosed = 1,       // closed cleanly by Recorder::close (end_reason: why it stopped, if told)
+  kInterrupted = 2,  // its recorder died; sealed by the next opener that found it gone
+  kFailed = 3,       // the recorder stopped on a storage error (end_reason: "disk full", ...)
 };
 
 // FORMAT.md section 6: one change record's operation. Never renumber.

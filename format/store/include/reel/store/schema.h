@@ -24,6 +24,16 @@ namespace reel::schema {
 // "not a Reel database" / kUnsupported for a version outside that range.
 [[nodiscard]] Result<int64_t> check_schema(Store& store);
 
+// Who records a session (format version 4, FORMAT.md 5 "Liveness"): enough to tell a live
+// recorder from a dead one on this machine (process id within one boot) and elsewhere (the
+// heartbeat). `token` is random per Recorder, so a resumed session has a new owner.
+struct SessionOwner {
+  std::string host;     // gethostname(); "" = unknown (sessions before version 4)
+  int64_t pid = 0;      // the recorder's process id on `host`
+  std::string boot_id;  // /proc/sys/kernel/random/boot_id of `host` when it recorded
+  std::string token;    // 32 hex digits, random per Recorder
+};
+
 struct SessionRow {
   int64_t id = 0;
   std::string name;
@@ -43,6 +53,12 @@ struct SessionRow {
   double last_time = 0;
   int64_t dropped_frames = 0;
   int64_t stored_bytes = 0;  // chunk + keyframe blob bytes
+  // Format version 4 (older sessions read as: no reason, handed over = frame_count, no owner).
+  std::string end_reason;          // why it ended ("disk full", "signal SIGTERM", ...); "" = none
+  int64_t frames_handed_over = 0;  // frames the game had handed to the recorder by its last commit
+  SessionOwner owner;
+  int64_t heartbeat_us = 0;  // Unix µs of the recorder's last commit or heartbeat; 0 = none
+  int64_t resumes = 0;       // times the session was continued after it ended (--resume)
 };
 
 // The codec options a session was recorded with (from SessionRow::settings).

@@ -34,6 +34,9 @@ const char* storage_profile_name(StorageProfile profile);  // "local" | "mvsqlit
 // Parses "local" | "mvsqlite" (kInvalidArgument otherwise).
 Result<StorageProfile> parse_profile(std::string_view text);
 
+// True for the kIoError of SQLITE_FULL (the store words it "disk full: ...").
+bool is_disk_full(const Status& status);
+
 inline constexpr int kMvsqliteSectorSize = 8192;  // mvsqlite's default MVSQLITE_SECTOR_SIZE
 
 struct StoreOptions {
@@ -44,8 +47,9 @@ struct StoreOptions {
   bool read_only = false;
   // Create the database if missing (ignored when read_only).
   bool create = true;
-  // Local profile: how long to wait for another connection's lock before SQLITE_BUSY. Longer
-  // waits ride out a concurrent writer's commit; 0 fails at once. Unused by mvsqlite.
+  // How long to wait for another connection's lock before SQLITE_BUSY, set before the first
+  // statement. Longer waits ride out a concurrent writer's commit; 0 fails at once. Mvsqlite
+  // writers never wait (0: conflicts surface at COMMIT and are retried); its readers do.
   int busy_timeout_ms = 5000;
   // How many times write_transaction()/read_transaction() ROLLBACK and re-run the body after
   // SQLITE_BUSY before giving up with kBusy. Each retry sleeps a short, growing backoff.
@@ -53,6 +57,11 @@ struct StoreOptions {
   // Mvsqlite profile: the page size set on an empty database; must equal the mvsqlite sector
   // size (4096, 8192, 16384 or 32768; the `mvsqlite` VFS defaults to 8192).
   int page_size = kMvsqliteSectorSize;
+  // A read-only open of a local file that this process could write first settles it when a
+  // -journal or -wal file holds data: a short read-write open rolls back a killed writer's hot
+  // journal and checkpoints the WAL (FORMAT.md 4, "After a crash"). Read-only opens of files or
+  // directories that are not writable use SQLite's immutable mode instead (Store::notice()).
+  bool settle_on_read = true;
 
   // kInvalidArgument naming the offending field.
   Status validate() const;
@@ -147,6 +156,9 @@ class Store {
   sqlite3* handle() { return db_; }  // escape hatch for tests
   const StoreOptions& options() const { return options_; }
   const std::string& path() const { return path_; }
+  // What a reader should be told about how the file was opened ("" normally): e.g. that it was
+  // opened immutable because the file or its directory is not writable.
+  const std::string& notice() const { return notice_; }
   // BUSY retries so far (each ROLLBACK + re-run counts once).
   uint64_t commit_retries() const { return commit_retries_; }
 
@@ -165,6 +177,7 @@ class Store {
   std::string path_;
   StoreOptions options_;
   uint64_t commit_retries_ = 0;
+  std::string notice_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
 };
 

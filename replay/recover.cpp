@@ -1,0 +1,113 @@
+#include "reel/replay/recover.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace reel {
+
+Result<RecoveredState> recover_state(const std::string& path, std::string_view session,
+                                     const RecoverOptions& options) {
+  RecoveredState out;
+  if (options.settle) {
+    out.sessions_sealed = schema::settle_for_reading(path, options.replay.store, options.liveness);
+  }
+  // One keyframe segment is all a recovery decodes: a small cache is plenty.
+  ReplayOptions replay_options = options.replay;
+  replay_options.cache_budget_bytes = std::min<size_t>(replay_options.cache_budget_bytes, 8u << 20);
+  REEL_ASSIGN_OR_RETURN(auto replayer, Replayer::open(path, session, replay_options));
+  const FrameIndex count = replayer->frame_count();
+  if (count == 0) {
+    return Status::out_of_range("{}: session '{}' holds no committed frame", path,
+                                replayer->session().name);
+  }
+  const FrameIndex frame = options.at.value_or(count - 1);
+  // seek() loads the nearest keyframe at or before `frame` and applies the chunks after it.
+  REEL_ASSIGN_OR_RETURN(const WorldState* state, replayer->seek(frame));
+  out.state = *state;
+  out.session = replayer->session();
+  if (options.replay.store.profile == StorageProfile::kLocal && ::access(path.c_str(), W_OK) != 0) {
+    out.notice = "opened immutable: the file or its directory is not writable";
+  } else if (options.replay.store.profile == StorageProfile::kLocal) {
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+      out.notice = "opened immutable: the file or its directory is not writable";
+    }
+  }
+  out.property_paths = replayer->property_paths();
+  return out;
+}
+
+Result<KeyframeSegment> last_keyframe_segment(const std::string& path, std::string_view session,
+                                              const RecoverOptions& options) {
+  if (options.settle) schema::settle_for_reading(path, options.replay.store, options.liveness);
+  REEL_ASSIGN_OR_RETURN(auto replayer, Replayer::open(path, session, options.replay));
+  const FrameIndex last = replayer->frame_count() - 1;
+  if (last < 0) {
+    return Status::out_of_range("{}: session '{}' holds no committed frame", path,
+                                replayer->session().name);
+  }
+  REEL_ASSIGN_OR_RETURN(auto keyframes, replayer->keyframe_frames());
+  FrameIndex keyframe = -1;
+  for (FrameIndex k : keyframes) {
+    if (k <= last) keyframe = std::max(keyframe, k);
+  }
+  if (keyframe < 0) {
+    return Status::corruption("{}: session '{}' has no keyframe at or before frame {}", path,
+                              replayer->session().name, last);
+  }
+  KeyframeSegment segment;
+  REEL_ASSIGN_OR_RETURN(const WorldState* state, replayer->seek(keyframe));
+  segment.keyframe_state = *state;
+  if (keyframe < last) {
+    REEL_RETURN_IF_ERROR(replayer->for_each_frame(
+        keyframe + 1, last, [&](const Frame& frame, const WorldState&) -> Status {
+          segment.frames_after_keyframe.push_back(frame);
+          return {};
+        }));
+  }
+  segment.property_paths = replayer->property_paths();
+  return segment;
+}
+
+Dictionary state_dictionary(const RecoveredState& recovered) {
+  const schema::SessionRow& s = recovered.session;
+  Dictionary d;
+  d.set("format", "reel-state");
+  d.set("version", int64_t{1});
+  d.set("session", s.name);
+  d.set("session_id", s.id);
+  d.set("status", schema::session_status_name(s.status));
+  d.set("end_reason", s.end_reason);
+  d.set("frame", recovered.state.frame);
+  d.set("tick", recovered.state.tick);
+  d.set("time", recovered.state.time);
+  d.set("frame_count", s.frame_count);
+  d.set("frames_handed_over", s.frames_handed_over);
+  std::vector<EntityId> ids;
+  ids.reserve(recovered.state.entities.size());
+  for (const auto& [id, entity] : recovered.state.entities) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  Dictionary entities;
+  entities.reserve(ids.size());
+  for (EntityId id : ids) {
+    const EntityState& e = recovered.state.entities.at(id);
+    Dictionary properties;
+    for (const auto& [property, value] : e.properties) {
+      const std::string path = property < recovered.property_paths.size()
+                                   ? recovered.property_paths[property]
+                                   : fmt::format("#{}", property);
+      properties.set(path, value);
+    }
+    Dictionary entity;
+    entity.set("class", e.class_name);
+    entity.set("spawn_frame", e.spawn_frame);
+    entity.set("properties", std::move(properties));
+    entities.set(id, std::move(entity));
+  }
+  d.set("entities", std::move(entities));
+  return d;
+}
+
+}  // namespace reel
