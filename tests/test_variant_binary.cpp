@@ -513,3 +513,26 @@ TEST_CASE("FLOAT and INT use 32 bits exactly when the value survives it", "[bina
 
 }  // namespace
 }  // namespace reel
+
+namespace reel {
+namespace {
+
+TEST_CASE("values appended to one buffer are the concatenation of their encodings", "[binary]") {
+  // One buffer growing by many small appends (a log of records): every append keeps what was
+  // there and adds exactly the value's own encoding.
+  std::vector<uint8_t> log;
+  std::vector<uint8_t> expected;
+  for (int i = 0; i < 20000; ++i) {
+    const Variant value = i % 3 == 0 ? Variant(int64_t{i}) : Variant(Vector3{float(i), 1, 2});
+    const size_t before = log.size();
+    REQUIRE(encode_variant(value, log).ok());
+    auto alone = encode_to_bytes(value);
+    REQUIRE(alone.ok());
+    REQUIRE(log.size() == before + alone->size());
+    expected.insert(expected.end(), alone->begin(), alone->end());
+  }
+  CHECK(log == expected);
+}
+
+}  // namespace
+}  // namespace reel

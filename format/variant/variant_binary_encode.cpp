@@ -28,10 +28,13 @@ class Encoder {
     error_ = std::move(status);
     return false;
   }
-  // `out_` may hold slack beyond pos_ (zero-filled by resize); small writes go through it.
+  // `out_` may hold slack beyond pos_ (zero-filled by resize); small writes go through it. The
+  // slack doubles what this encode has written so far, not the whole vector: appending one small
+  // value to a large buffer must not zero-fill a buffer's worth of slack (that made repeated
+  // appends quadratic).
   uint8_t* grow(size_t n) {
     if (out_.size() - pos_ < n) [[unlikely]]
-      out_.resize(std::max(out_.size() * 2, pos_ + n + 256));
+      out_.resize(std::max(pos_ + (pos_ - start_), pos_ + n + 256));
     uint8_t* p = out_.data() + pos_;
     pos_ += n;
     return p;
@@ -110,7 +113,8 @@ class Encoder {
   bool put_packed_strings(const PackedStringArray& v);
 
   std::vector<uint8_t>& out_;
-  size_t pos_ = out_.size();  // end of the encoded bytes
+  size_t start_ = out_.size();  // where this encode began appending
+  size_t pos_ = start_;         // end of the encoded bytes
   mutable Status error_;
   bool full_objects_;
   bool godot3_;
