@@ -261,10 +261,25 @@ func _read_record() -> Dictionary:
 func _apply(rec: Dictionary) -> void:
 	for s in rec["spawns"]:
 		_spawn(s[0], s[1])
-	for c in rec["changes"]:
-		_set_value(c[0], c[1], c[2])
+	_set_values(rec["changes"])
 	for id in rec["despawns"]:
 		_despawn(id, true)
+
+
+# Applies [entity, path, value] changes. The hot loop of playback: the resolved target is looked
+# up inline (a function call per change costs more than the lookup in GDScript).
+func _set_values(changes: Array) -> void:
+	for c in changes:
+		var per_entity = _targets.get(c[0])
+		var target = per_entity.get(c[1]) if per_entity != null else null
+		if target == null:
+			target = _target(c[0], c[1])
+			if target == null:
+				continue
+		if target[2]:
+			target[0].set_indexed(target[1], c[2])
+		else:
+			target[0].set(target[1], c[2])
 
 
 # A frame record applied onto the full state before it: what was despawned since goes, what was
@@ -275,8 +290,7 @@ func _apply_segment(rec: Dictionary) -> void:
 	for s in rec["segment_spawns"]:
 		if not _nodes.has(s[0]):
 			_spawn(s[0], s[1])
-	for c in rec["changes"]:
-		_set_value(c[0], c[1], c[2])
+	_set_values(rec["changes"])
 
 
 # A full state: spawns what is missing (or of another class), despawns what is not in it, sets
@@ -292,18 +306,7 @@ func _apply_reset(rec: Dictionary) -> void:
 	for id in _nodes.keys():
 		if not alive.has(id):
 			_despawn(id, true)
-	for c in rec["changes"]:
-		_set_value(c[0], c[1], c[2])
-
-
-func _set_value(entity: int, property_path: String, value) -> void:
-	var target = _target(entity, property_path)
-	if target == null:
-		return
-	if target[2]:
-		target[0].set_indexed(target[1], value)
-	else:
-		target[0].set(target[1], value)
+	_set_values(rec["changes"])
 
 
 # [node, property, indexed] for an entity's property path, cached; null when the entity has no
