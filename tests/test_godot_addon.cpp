@@ -2,7 +2,8 @@
 // Godot 4.6 (the web engine): a scene of moving nodes recorded by ReelRecorder, imported with
 // `reel import`, exported with `reel export --format varstream` and replayed by ReelPlayer shows,
 // at every seek (backwards and forwards across full-state records) and after steps, exactly the
-// state the Replayer (what `reel show` prints) reconstructs; the crowd sample plays too. And the
+// state the Replayer (what `reel show` prints) reconstructs; the engine's capture cut short imports
+// the frames before the cut; the crowd sample plays too. And the
 // Godot 3 twin of the addon stays in lockstep with the Godot 4 addon.
 #include <filesystem>
 #include <fstream>
@@ -108,6 +109,23 @@ void record_import_replay(int major) {
   bool some_despawned = false;
   for (const auto& [id, e] : at45) some_despawned |= !(*end)->entities.contains(id);
   CHECK(some_despawned);
+
+  // The engine's capture cut in the middle of frame 60's record: frames 0..59 import.
+  std::string bytes = testing::read_file(engine.local_output("moving.reelcap"));
+  size_t at = 0;
+  for (int record = 0; record < 1 + 60; ++record) {  // the header, then frames 0..59
+    REQUIRE(at + 4 <= bytes.size());
+    at += 4 + (static_cast<uint8_t>(bytes[at]) | static_cast<uint8_t>(bytes[at + 1]) << 8 |
+               static_cast<uint8_t>(bytes[at + 2]) << 16);
+  }
+  std::ofstream(dir.file("cut.reelcap"), std::ios::binary) << bytes.substr(0, at + 10);
+  const auto cut =
+      testing::run_reel(dir, "import " + dir.file("cut.reelcap") + " " + dir.file("cut.reel"));
+  CHECK(cut.exit_code == 2);
+  CHECK(cut.err.find(fmt::format("byte {}: frame 60 truncated", at)) != std::string::npos);
+  auto cut_replayer = Replayer::open(dir.file("cut.reel"), "moving");
+  REQUIRE_OK(cut_replayer);
+  CHECK((*cut_replayer)->frame_count() == 60);
 
   const std::string vs = dir.file("moving.vs");
   const auto exported = testing::run_reel(
