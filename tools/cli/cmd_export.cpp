@@ -2,6 +2,7 @@
 // for Godot. Formats: varstream (FORMAT.md 8, what ReelPlayer reads, seekable).
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/core.h>
 
@@ -29,7 +30,15 @@ void run_export(const ExportArgs& args) {
   VarstreamOptions options;
   options.dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   options.reset_interval = args.reset_interval;
-  const VarstreamStats stats = write_varstream(*replayer, range, options, args.out);
+  VarstreamStats stats;
+  try {
+    stats = write_varstream(*replayer, range, options, args.out);
+  } catch (const CliError&) {
+    // A varstream without its index and footer is of no use: leave nothing half-written.
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(args.out, ec)) std::filesystem::remove(args.out, ec);
+    throw;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "%s\n",
