@@ -1,4 +1,4 @@
-// Reading store_var record streams in the tests (`reel play`, tools/PLAY.md; `reel export
+// Reading store_var record streams in the tests (`reel play`, tools/cli/PLAY.md; `reel export
 // --format varstream`, FORMAT.md 8): splitting and decoding records, and a consumer world that
 // applies them, compared with the Replayer's state.
 #pragma once

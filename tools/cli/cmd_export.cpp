@@ -70,7 +70,7 @@ void register_export(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->footer(
-      "varstream: header, frame records (tools/PLAY.md's Dictionary; every --reset-interval-th\n"
+      "varstream: header, frame records (tools/cli/PLAY.md's Dictionary; every --reset-interval-th\n"
       "one carries the full state), an index of the full-state records and a 28-byte footer;\n"
       "format/FORMAT.md section 8. samples/godot/addons/reel/reel_player.gd plays it.\n\n"
       "Examples:\n"

@@ -1,6 +1,6 @@
 // `varstream`: a seekable store_var stream for Godot's ReelPlayer (format/FORMAT.md 8).
 //
-// Layout: a header record, one record per frame (tools/PLAY.md's Dictionary): every
+// Layout: a header record, one record per frame (tools/cli/PLAY.md's Dictionary): every
 // `reset_interval`-th frame from the first is a full-state (reset) record, the others segment
 // records (their own spawns, despawns and events, and everything that changed since the last full
 // state); then an index record (frame and byte offset of every full state, byte offset of every

@@ -1,4 +1,4 @@
-// The frame records shared by `reel play` (tools/PLAY.md) and `reel export --format varstream`
+// The frame records shared by `reel play` (tools/cli/PLAY.md) and `reel export --format varstream`
 // (FORMAT.md 10): one frame as a Godot Dictionary, the full state at a frame as one frame's worth
 // of spawns and changes, and a writer of store_var-framed records (u32 LE length + var_to_bytes).
 //

@@ -7,7 +7,7 @@
 ## `head`. Values are written only when they change (the first frame of an entity has them all).
 ##
 ## The file is a sequence of store_var records: a header Dictionary, then one Dictionary per
-## physics frame {frame, tick, time, changes, spawns, despawns, events}, the record tools/PLAY.md
+## physics frame {frame, tick, time, changes, spawns, despawns, events}, the record tools/cli/PLAY.md
 ## describes without `reset`. Every record is also emitted as `record_captured` so that a network
 ## transport can send the same records (StreamPeer.put_var writes the same framing).
 ##
