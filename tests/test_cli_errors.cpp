@@ -62,8 +62,8 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
   Fixture f;
   require_plain_error(f.reel("foo"),
                       "reel: unknown command 'foo'; commands: variant, bench, "
-                      "record, ls, info, show, history, events, diff, play, export, scrub, "
-                      "recover, help (run `reel --help` for more)");
+                      "record, ls, info, show, history, events, diff, play, export, import, "
+                      "scrub, recover, help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
   require_plain_error(f.reel("histroy " + f.db), "did you mean 'history'?");
@@ -174,7 +174,9 @@ TEST_CASE("every command that takes a file names it when it cannot be used", "[c
   }
   for (const auto& c : inputs) {
     if (c.path != text) check(c, "variant decode --file " + c.path);  // any bytes may be decoded
+    check(c, "export " + c.path + " --format varstream --out " + f.dir.file("x.vs"));
   }
+  REQUIRE(!std::filesystem::exists(f.dir.file("x.vs")));
   for (const auto& c : outputs) {
     check(c, "record --duration 1s --out " + c.path);
     check(c, "play " + f.db + " --rate 0 --out " + c.path);
@@ -221,7 +223,7 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
     for (const char* command :
          {"show --at 140", "diff 0 140", "play --rate 0 --from 140",
           "history --entity 1 --property position", "export --format jsonl --out /dev/null",
-          "export --format anim --out /dev/null"}) {
+          "export --format anim --out /dev/null", "export --format varstream --out /dev/null"}) {
       INFO(command);
       const std::string cmd(command);
       const std::string verb = cmd.substr(0, cmd.find(' '));
@@ -229,6 +231,10 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
       require_plain_error(r, "reel " + verb + ": " + f.db + ": session 1: chunk frames ");
     }
     REQUIRE(f.reel("show " + f.db + " --at 0").exit_code == 0);  // the rest is still served
+    // A varstream cut by the damage is not left behind without its index.
+    const std::string vs = f.dir.file("damaged.vs");
+    REQUIRE(f.reel("export " + f.db + " --format varstream --out " + vs).exit_code == 2);
+    REQUIRE(!std::filesystem::exists(vs));
   }
 }
 

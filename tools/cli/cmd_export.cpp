@@ -25,11 +25,15 @@ struct ExportArgs {
   std::string transform_tracks = "split";
   std::string split = "1h";
   int64_t memory_mib = 256;
+  int64_t reset_interval = VarstreamExportOptions{}.reset_interval;
   // Which options were given (format-specific ones are refused for other formats).
   CLI::Option* map_option = nullptr;
   CLI::Option* transform_option = nullptr;
   CLI::Option* split_option = nullptr;
   CLI::Option* memory_option = nullptr;
+  CLI::Option* reset_option = nullptr;
+  CLI::Option* entity_option = nullptr;
+  CLI::Option* property_option = nullptr;
 };
 
 const ExportFormat& find_format(const std::string& name) {
@@ -45,12 +49,27 @@ const ExportFormat& find_format(const std::string& name) {
 
 // Format options make sense for one format only: giving them to another is a mistake.
 void refuse_foreign_options(const ExportArgs& args) {
-  if (args.format == "anim") return;
-  for (const CLI::Option* option :
-       {args.map_option, args.transform_option, args.split_option, args.memory_option}) {
-    if (option->count() > 0) {
-      throw CliError(kExitBadInput, fmt::format("{} applies to --format anim only (not {})",
-                                                option->get_name(), args.format));
+  auto refuse = [&](std::initializer_list<const CLI::Option*> options, std::string_view owner) {
+    for (const CLI::Option* option : options) {
+      if (option->count() > 0) {
+        throw CliError(kExitBadInput, fmt::format("{} applies to --format {} only (not {})",
+                                                  option->get_name(), owner, args.format));
+      }
+    }
+  };
+  if (args.format != "anim") {
+    refuse({args.map_option, args.transform_option, args.split_option, args.memory_option}, "anim");
+  }
+  if (args.format != "varstream") refuse({args.reset_option}, "varstream");
+  // A varstream holds whole frames (ReelPlayer rebuilds the world from them): no selection.
+  if (args.format == "varstream") {
+    for (const CLI::Option* option : {args.entity_option, args.property_option}) {
+      if (option->count() > 0) {
+        throw CliError(kExitBadInput,
+                       fmt::format("{}: --format varstream holds whole frames; select frames "
+                                   "with --from/--to only",
+                                   option->get_name()));
+      }
     }
   }
 }
@@ -99,6 +118,7 @@ void run_export(const ExportArgs& args) {
   job.anim.transform_value_tracks = args.transform_tracks == "value";
   job.anim.max_clip_seconds = parse_split_seconds(args.split);
   job.anim.memory_bytes = static_cast<size_t>(args.memory_mib) << 20;
+  job.varstream.reset_interval = args.reset_interval;
   format.write(job);
 }
 
@@ -111,8 +131,8 @@ std::string format_list() {
 }  // namespace
 
 void register_export(CLI::App& app) {
-  auto* cmd =
-      app.add_subcommand("export", "Write a session in another format (Godot .tres, JSONL)");
+  auto* cmd = app.add_subcommand(
+      "export", "Write a session in another format (Godot .tres, varstream, JSONL)");
   auto args = std::make_shared<ExportArgs>();
   add_session_args(*cmd, args->session, /*with_session=*/true, /*with_json=*/false);
   cmd->add_option("--format", args->format, "Output format (below)")->required();
@@ -124,11 +144,12 @@ void register_export(CLI::App& app) {
       ->type_name("POS");
   cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
       ->type_name("POS");
-  cmd->add_option("--entity", args->entities, "Only this entity (repeatable; default: all)")
-      ->type_name("ID");
-  cmd->add_option("--property", args->properties,
-                  "Only this property path (repeatable; default: all)")
-      ->type_name("PATH");
+  args->entity_option =
+      cmd->add_option("--entity", args->entities, "Only this entity (repeatable; default: all)")
+          ->type_name("ID");
+  args->property_option = cmd->add_option("--property", args->properties,
+                                          "Only this property path (repeatable; default: all)")
+                              ->type_name("PATH");
   args->map_option =
       cmd->add_option("--map", args->map_file,
                       "anim: node paths, lines 'ID = PATTERN', 'CLASS = PATTERN', '* = PATTERN' "
@@ -150,6 +171,11 @@ void register_export(CLI::App& app) {
           ->type_name("MIB")
           ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
           ->capture_default_str();
+  args->reset_option =
+      cmd->add_option("--reset-interval", args->reset_interval,
+                      "varstream: a full-state record every N frames (seek cost vs size)")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
   cmd->footer(
       "Formats:\n" + format_list() +
       "\nThe byte layouts are in tools/cli/EXPORT.md.\n\n"
@@ -157,7 +183,8 @@ void register_export(CLI::App& app) {
       "  reel export match.reel --format anim --out match_anim.tres\n"
       "  reel export match.reel --format anim --godot 3 --map nodes.map --out match.tres\n"
       "  reel export match.reel match-1 --format jsonl --from 1:00 --to 1:30 --out -\n"
-      "  reel export match.reel --format jsonl --entity 17 --property position --out p.jsonl");
+      "  reel export match.reel --format jsonl --entity 17 --property position --out p.jsonl\n"
+      "  reel export match.reel --format varstream --godot 3 --from 1:00 --to 2:00 --out clip.vs");
   cmd->callback([args] { run_export(*args); });
 }
 

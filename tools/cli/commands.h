@@ -16,9 +16,11 @@ void register_history(CLI::App& app);
 void register_events(CLI::App& app);
 void register_diff(CLI::App& app);
 void register_play(CLI::App& app);
-void register_export(CLI::App& app);
 void register_scrub(CLI::App& app);
 // Crash recovery (cmd_recover.cpp).
 void register_recover(CLI::App& app);
+// Godot files: export (cmd_export.cpp) and import of ReelRecorder captures (cmd_import.cpp).
+void register_export(CLI::App& app);
+void register_import(CLI::App& app);
 
 }  // namespace reel::cli

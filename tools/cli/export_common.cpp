@@ -17,6 +17,8 @@ const std::vector<ExportFormat>& export_formats() {
       {"anim", "Godot Animation resource (.tres) for an AnimationPlayer", false, write_anim_export},
       {"jsonl", "one JSON object per frame (frame, tick, time, spawns, despawns, changes, events)",
        true, write_jsonl_export},
+      {"varstream", "seekable store_var stream that ReelPlayer plays (FORMAT.md 9)", false,
+       write_varstream_export},
   };
   return kFormats;
 }

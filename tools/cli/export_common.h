@@ -61,11 +61,16 @@ struct AnimOptions {
   size_t memory_bytes = size_t{256} << 20;  // --memory: transform keys held before spilling
 };
 
+struct VarstreamExportOptions {
+  int64_t reset_interval = 60;  // --reset-interval: a full-state record every N frames
+};
+
 struct ExportJob {
   Replayer* replayer = nullptr;
   ExportSelection selection;
   std::string out;  // "-" = stdout (jsonl only)
   AnimOptions anim;
+  VarstreamExportOptions varstream;
 };
 
 struct ExportFormat {
@@ -81,6 +86,7 @@ const std::vector<ExportFormat>& export_formats();
 // The writers (one file each).
 void write_anim_export(ExportJob& job);
 void write_jsonl_export(ExportJob& job);
+void write_varstream_export(ExportJob& job);  // export_varstream.cpp
 
 // A file opened for writing whose errors name it; "-" is stdout. close() reports a failed
 // flush; the destructor closes silently (after an error).

@@ -72,4 +72,13 @@ inline constexpr uint64_t kMaxFramesPerChunk = 1u << 16;
 inline constexpr uint64_t kMaxItemsPerFrame = 1u << 24;
 inline constexpr uint64_t kMaxClassNameBytes = 1u << 16;
 
+// Godot-side files (FORMAT.md 9 "varstream", 10 "capture"): store_var-framed records, versioned by
+// a key of their header record.
+inline constexpr int kVarstreamVersion = 1;
+// The varstream footer: one store_var record of a 16-byte PackedByteArray, this magic then the
+// index record's byte offset (u64 LE); 28 bytes in all, the last bytes of the file.
+inline constexpr char kVarstreamFooterMagic[] = "REELVIDX";  // 8 bytes, no terminator stored
+inline constexpr size_t kVarstreamFooterBytes = 28;
+inline constexpr int kCaptureVersion = 1;
+
 }  // namespace reel::format

@@ -1,0 +1,6 @@
+## The root of res://example/crowd_player.tscn, the crowd sample's player (`res://player.tscn` in
+## its recordings): holds the two properties the crowd records on the player itself.
+extends Node3D  # godot3: extends Spatial
+
+var animation = "idle"
+var inventory: Dictionary = {}
