@@ -9,7 +9,7 @@
 #include <fmt/core.h>
 
 #include "godot4_runner.h"
-#include "reel/format/godot3_convert.h"
+#include "reel/variant/godot3_convert.h"
 #include "reel/replay/replayer.h"
 
 namespace reel::testing {

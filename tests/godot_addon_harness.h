@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "reel/format/frame.h"
-#include "reel/format/variant_binary.h"
+#include "reel/codec/frame.h"
+#include "reel/variant/variant_binary.h"
 #include "test_util.h"
 
 namespace reel::testing {

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "reel/format/frame.h"
+#include "reel/codec/frame.h"
 #include "reel/format/status.h"
-#include "reel/format/variant.h"
-#include "reel/format/variant_binary.h"
+#include "reel/variant/variant.h"
+#include "reel/variant/variant_binary.h"
 
 namespace reel::cli {
 
