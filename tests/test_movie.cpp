@@ -207,6 +207,46 @@ TEST_CASE(
   CHECK(std::stod(fields.at("duration")) == Approx(1.0).margin(0.01));  // 8 frames at 8 fps
 }
 
+const char* kQuitScript = R"GD(extends Node
+
+# Counts the frames drawn while the movie scene plays frames 2..5 with quit_at_end on, as under
+# Movie Maker (which writes one image per drawn frame, the quitting iteration's included).
+var drawn := 0
+
+func _ready() -> void:
+	var movie = load("res://movie/movie.tscn").instantiate()
+	movie.varstream = "/data/walk.vs"
+	movie.from_frame = 2
+	movie.to_frame = 5
+	add_child(movie)
+	var player = movie.get_node("ReelPlayer")
+	RenderingServer.frame_post_draw.connect(func():
+		drawn += 1
+		print("DRAWN %d %d" % [drawn, player.current_frame]))
+)GD";
+
+TEST_CASE(
+    "movie mode: --from/--to frames are drawn once each and the scene quits with 0 after the "
+    "last one, in the iteration that draws it",
+    "[movie][godot4]") {
+  TempDir dir;
+  const std::string db = dir.file("walk.reel");
+  record_walk(db);
+  const std::string vs = dir.file("walk.vs");
+  REQUIRE(testing::run_reel(dir, "export " + db + " --format varstream --out " + vs).exit_code ==
+          0);
+  testing::Godot4Options options;
+  options.render = true;
+  options.dirs = {{"addons", source_path("samples/godot/addons")},
+                  {"movie", source_path("samples/godot/movie")}};
+  options.timeout_seconds = 90;
+  const auto run = testing::run_godot4(dir, kQuitScript, {{"walk.vs", vs}}, options);
+  INFO(run.err);
+  CHECK(run.exit_code == 0);  // the scene's own quit(0): the script never quits
+  CHECK(run.lines() ==
+        std::vector<std::string>{"DRAWN 1 2", "DRAWN 2 3", "DRAWN 3 4", "DRAWN 4 5"});
+}
+
 // Frames like Movie Maker's: PREFIX%08d.png from `first`, 64x48 (ffmpeg's test pattern).
 void write_frames(const std::string& prefix, int first, int count) {
   const auto r = run_command(fmt::format(
