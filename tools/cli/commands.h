@@ -17,5 +17,8 @@ void register_events(CLI::App& app);
 void register_diff(CLI::App& app);
 void register_play(CLI::App& app);
 void register_scrub(CLI::App& app);
+// Integrity (cmd_verify.cpp, cmd_salvage.cpp).
+void register_verify(CLI::App& app);
+void register_salvage(CLI::App& app);
 
 }  // namespace reel::cli
