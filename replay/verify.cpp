@@ -6,10 +6,10 @@
 #include <chrono>
 #include <set>
 
-#include "reel/format/blob.h"
-#include "reel/format/frame_codec.h"
-#include "reel/format/schema.h"
-#include "reel/format/store.h"
+#include "reel/blob/blob.h"
+#include "reel/codec/frame_codec.h"
+#include "reel/store/schema.h"
+#include "reel/store/store.h"
 
 namespace reel {
 namespace {

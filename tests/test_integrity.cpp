@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_session_fixture.h"
-#include "reel/format/blob.h"
+#include "reel/blob/blob.h"
 #include "reel/replay/replayer.h"
 #include "reel/replay/verify.h"
 #include "test_util.h"

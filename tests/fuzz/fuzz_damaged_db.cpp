@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-#include "../../tools/salvage.h"
+#include "../../tools/cli/salvage.h"
 #include "reel/replay/replayer.h"
 #include "reel/replay/verify.h"
 

@@ -22,9 +22,9 @@
 
 #include <span>
 
-#include "reel/format/frame.h"
-#include "reel/format/frame_codec.h"
-#include "reel/format/schema.h"
+#include "reel/codec/frame.h"
+#include "reel/codec/frame_codec.h"
+#include "reel/store/schema.h"
 #include "reel/format/status.h"
 
 namespace reel {

@@ -1,5 +1,5 @@
 // `reel salvage DB --out NEW.db [--json]`: every frame of a damaged database that can still be
-// reconstructed, copied into a new database (tools/salvage.h), and a report of exactly what was
+// reconstructed, copied into a new database (tools/cli/salvage.h), and a report of exactly what was
 // lost. Exit 0 when nothing was lost (the input was intact), 3 when frames, events or sessions
 // were lost (the output holds the rest), 2 for bad input, 1 for internal failures.
 #include <cstdio>
