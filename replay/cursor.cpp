@@ -12,10 +12,49 @@ FrameIndex nominal_keyframe(const CodecOptions& codec, FrameIndex frame) {
   return frame - frame % codec.keyframe_interval;
 }
 
+// Times compare by value; two NaNs are equal (the catalog copies the frame's double).
+bool same_time(double a, double b) {
+  return a == b || (a != a && b != b);
+}
+
 }  // namespace
+
+bool is_damage(const Status& status) {
+  return status.code() == StatusCode::kCorruption || status.code() == StatusCode::kUnsupported ||
+         status.code() == StatusCode::kNotFound;
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Walker
+
+Result<FrameIndex> Walker::restart_forward(FrameIndex frame, FrameIndex limit) {
+  valid_ = false;
+  reader_.reset();
+  chunk_ = ChunkData{};
+  history_.clear();
+  for (FrameIndex k = frame; k <= limit; ++k) {
+    REEL_ASSIGN_OR_RETURN(k, source_.keyframe_at_or_after(k));
+    if (k < 0 || k > limit) break;
+    const Status keyframe = source_.keyframe(k, state_);
+    if (keyframe.ok()) {
+      valid_ = true;
+      return k;
+    }
+    if (!is_damage(keyframe)) return keyframe;  // damaged ones are reported by the source
+  }
+  return FrameIndex{-1};
+}
+
+Status Walker::check_catalog_time(FrameIndex frame) const {
+  const ChunkInfo& info = chunk_.info;
+  const bool first = frame == info.first_frame, last = frame == info.last_frame;
+  if (!first && !last) return {};
+  const double catalog = first ? info.first_time : info.last_time;
+  if (same_time(catalog, state_.time)) return {};
+  return Status::corruption("{}: the catalog says frame {} is at {} s, its payload says {} s",
+                            source_.chunk_context(info), frame, catalog, state_.time);
+}
 
 Result<FrameIndex> Walker::restart(FrameIndex frame) {
   valid_ = false;
@@ -79,6 +118,7 @@ Status Walker::next(Frame* out, std::vector<StateEdit>* undo) {
     }
   }
   Status s = reader_->next(state_, out, undo);
+  if (s.ok()) s = check_catalog_time(state_.frame);
   if (!s.ok()) {
     valid_ = false;
     reader_.reset();

@@ -12,6 +12,10 @@
 
 namespace reel::replay {
 
+// Damage a walk may skip (with --skip-damaged): a blob or payload that fails its checks
+// (kCorruption, kUnsupported) or a row that is missing (kNotFound).
+bool is_damage(const Status& status);
+
 // Decodes frames forward from a keyframe. Not movable (its ChunkReader refers to its history).
 class Walker {
  public:
@@ -26,6 +30,9 @@ class Walker {
   // frame 0 when none is intact: damaged keyframes are reported and skipped). Does not decode
   // further. Returns the frame of the state it starts from (-1 for the empty state).
   Result<FrameIndex> restart(FrameIndex frame);
+  // Restarts from the first intact keyframe in [frame, limit] (damaged ones are reported and
+  // skipped). Returns its frame, or -1 (and the walker invalid) when there is none.
+  Result<FrameIndex> restart_forward(FrameIndex frame, FrameIndex limit);
   // Brings state() to `frame`, decoding forward from where it is when that is the shorter way
   // (frame ahead, and no keyframe between), else restarting first.
   [[nodiscard]] Status advance_to(FrameIndex frame);
@@ -40,6 +47,9 @@ class Walker {
   Source& source_;
   WorldState own_state_;
   WorldState& state_;
+  // kCorruption unless the catalog's time of the chunk's first/last frame equals the decoded one.
+  Status check_catalog_time(FrameIndex frame) const;
+
   DeltaHistory history_;
   ChunkData chunk_;  // keeps the reader's payload alive
   std::optional<ChunkReader> reader_;

@@ -13,6 +13,15 @@ constexpr FrameIndex kEventWindowFrames = 1024;
 
 }  // namespace
 
+// on_problem and on_bypassed together, for damage that is bypassed.
+static std::function<void(const Status&)> both(const ReplayOptions& options) {
+  if (!options.on_problem && !options.on_bypassed) return {};
+  return [options](const Status& problem) {
+    if (options.on_problem) options.on_problem(problem);
+    if (options.on_bypassed) options.on_bypassed(problem);
+  };
+}
+
 class Replayer::Impl {
  public:
   Impl(std::unique_ptr<Store> store, int64_t format_version, schema::SessionRow session,
@@ -22,7 +31,9 @@ class Replayer::Impl {
         session_(std::move(session)),
         codec_(codec),
         paths_(std::move(paths)),
-        source_(*store_, session_.id, codec_, options.cache_budget_bytes, options.on_problem),
+        on_problem_(both(options)),
+        source_(*store_, session_.id, codec_, options.cache_budget_bytes, options.on_problem,
+                options.on_bypassed),
         cursor_(std::make_unique<replay::Cursor>(source_)),
         standby_(std::make_unique<replay::Cursor>(source_)),
         scratch_(source_) {}
@@ -44,8 +55,46 @@ class Replayer::Impl {
     REEL_ASSIGN_OR_RETURN(schema::SessionRow row, schema::load_session(*store_, session_.id));
     const int64_t added = row.frame_count - session_.frame_count;
     session_ = std::move(row);
-    REEL_ASSIGN_OR_RETURN(paths_, schema::load_properties(*store_, session_.id));
+    REEL_ASSIGN_OR_RETURN(paths_, load_paths(*store_, session_.id, on_problem_));
+    REEL_RETURN_IF_ERROR(check_frame_count(*store_, session_, on_problem_));
     return added;
+  }
+
+  // The property paths, lost rows as placeholders (reported), so the rest stays readable.
+  static Result<std::vector<std::string>> load_paths(
+      Store& store, int64_t session_id, const std::function<void(const Status&)>& on_problem) {
+    std::vector<PropertyId> missing;
+    REEL_ASSIGN_OR_RETURN(auto paths, schema::load_properties(store, session_id, &missing));
+    if (!missing.empty() && on_problem) {
+      on_problem(Status::corruption("session {}: {} property row(s) lost (first: id {}); their "
+                                    "values show under '{}'",
+                                    session_id, missing.size(), missing.front(),
+                                    schema::missing_property_path(missing.front())));
+    }
+    return paths;
+  }
+
+  // A catalog frame_count beyond the last chunk (a lying row) is cut to the frames that exist and
+  // reported. One index lookup.
+  static Status check_frame_count(Store& store, schema::SessionRow& session,
+                                  const std::function<void(const Status&)>& on_problem) {
+    REEL_ASSIGN_OR_RETURN(Statement * st,
+                          store.prepare("SELECT max(last_frame) FROM chunks WHERE session_id = ?"));
+    REEL_RETURN_IF_ERROR(st->bind(1, session.id));
+    auto row = st->step();
+    const FrameIndex frames =
+        row.ok() && *row && !st->column_is_null(0) ? st->column_int64(0) + 1 : 0;
+    st->reset();
+    if (!row.ok()) return row.status();
+    if (session.frame_count > frames) {
+      if (on_problem) {
+        on_problem(Status::corruption(
+            "session {}: the catalog says {} frames, the chunks hold {}: frames {}..{} are missing",
+            session.id, session.frame_count, frames, frames, session.frame_count - 1));
+      }
+      session.frame_count = frames;
+    }
+    return {};
   }
 
   Status check_frame(FrameIndex frame) const {
@@ -143,34 +192,58 @@ class Replayer::Impl {
     return best;
   }
 
+  // After `why` stopped a walk at frame `first`: without a handler (or for other errors) fails
+  // with it; else moves the scratch walker to the next intact keyframe <= `to`, tells on_skip and
+  // sets `next` to the frame after it (to + 1 when none).
+  Status skip_damage(FrameIndex first, FrameIndex to, const Status& why, const SkipHandler& on_skip,
+                     FrameIndex& next) {
+    if (!on_skip || !replay::is_damage(why)) return why;
+    REEL_ASSIGN_OR_RETURN(const FrameIndex resume, scratch_.restart_forward(first, to));
+    SkippedRange skipped{first, resume < 0 ? to : resume - 1, resume, why,
+                         resume < 0 ? nullptr : &scratch_.state()};
+    REEL_RETURN_IF_ERROR(on_skip(skipped));
+    next = resume < 0 ? to + 1 : resume + 1;
+    return {};
+  }
+
   Status for_each_frame(FrameIndex from, FrameIndex to,
-                        const std::function<Status(const Frame&, const WorldState&)>& fn) {
+                        const std::function<Status(const Frame&, const WorldState&)>& fn,
+                        const SkipHandler& on_skip) {
     REEL_RETURN_IF_ERROR(check_frame(from));
     REEL_RETURN_IF_ERROR(check_frame(to));
     if (from > to) return Status::invalid_argument("frame range {}..{} is reversed", from, to);
-    REEL_RETURN_IF_ERROR(scratch_.advance_to(from - 1));
+    FrameIndex f = from;
+    if (Status s = scratch_.advance_to(from - 1); !s.ok()) {
+      REEL_RETURN_IF_ERROR(skip_damage(from, to, s, on_skip, f));
+    }
     Frame frame;
     std::vector<EventRecord> window;
     size_t next_event = 0;
-    FrameIndex window_end = from - 1;
-    for (FrameIndex f = from; f <= to; ++f) {
-      if (f > window_end) {
+    FrameIndex window_start = f, window_end = f - 1;
+    while (f <= to) {
+      if (f > window_end || f < window_start) {
+        window_start = f;
         window_end = std::min(to, f + kEventWindowFrames - 1);
-        REEL_ASSIGN_OR_RETURN(window, events(f, window_end, {}));
+        REEL_ASSIGN_OR_RETURN(window, events(f, window_end, {}, {}));
         next_event = 0;
       }
-      REEL_RETURN_IF_ERROR(scratch_.next(&frame));
+      if (Status s = scratch_.next(&frame); !s.ok()) {
+        REEL_RETURN_IF_ERROR(skip_damage(f, to, s, on_skip, f));
+        continue;
+      }
+      while (next_event < window.size() && window[next_event].frame < f) ++next_event;
       for (; next_event < window.size() && window[next_event].frame == f; ++next_event) {
         EventRecord& e = window[next_event];
         frame.events.push_back(Event{std::move(e.name), e.entity, std::move(e.args)});
       }
       REEL_RETURN_IF_ERROR(fn(frame, scratch_.state()));
+      ++f;
     }
     return {};
   }
 
   Result<std::vector<PropertySample>> history(EntityId entity, PropertyId property, FrameIndex from,
-                                              FrameIndex to) {
+                                              FrameIndex to, const SkipHandler& on_skip) {
     REEL_RETURN_IF_ERROR(check_frame(from));
     REEL_RETURN_IF_ERROR(check_frame(to));
     if (from > to) return Status::invalid_argument("frame range {}..{} is reversed", from, to);
@@ -186,18 +259,35 @@ class Replayer::Impl {
       }
       return out;
     };
-    REEL_RETURN_IF_ERROR(scratch_.advance_to(from));
-    samples.push_back(sample(scratch_.state()));
-    while (scratch_.state().frame < to) {
-      REEL_RETURN_IF_ERROR(scratch_.next(nullptr));
+    // Adds the scratch state's sample when it differs from the last one (always after a skip).
+    auto add_sample = [&](bool always) {
       PropertySample s = sample(scratch_.state());
-      const PropertySample& last = samples.back();
-      if (s.present != last.present || !(s.value == last.value)) samples.push_back(std::move(s));
+      if (always || samples.empty() || s.present != samples.back().present ||
+          !(s.value == samples.back().value)) {
+        samples.push_back(std::move(s));
+      }
+    };
+    FrameIndex next = from;
+    if (Status s = scratch_.advance_to(from); !s.ok()) {
+      REEL_RETURN_IF_ERROR(skip_damage(from, to, s, on_skip, next));
+      if (next > to && !scratch_.valid()) return samples;
+    }
+    add_sample(true);
+    while (scratch_.state().frame < to) {
+      const FrameIndex f = scratch_.state().frame + 1;
+      if (Status s = scratch_.next(nullptr); !s.ok()) {
+        REEL_RETURN_IF_ERROR(skip_damage(f, to, s, on_skip, next));
+        if (!scratch_.valid()) break;  // no intact keyframe up to `to`
+        add_sample(true);
+        continue;
+      }
+      add_sample(false);
     }
     return samples;
   }
 
-  Result<std::vector<EventRecord>> events(FrameIndex from, FrameIndex to, std::string_view name) {
+  Result<std::vector<EventRecord>> events(FrameIndex from, FrameIndex to, std::string_view name,
+                                         const std::function<void(const Status&)>& on_damaged) {
     const bool by_name = !name.empty();
     REEL_ASSIGN_OR_RETURN(Statement * st, store_->prepare(events_sql_[by_name]));
     int p = 1;
@@ -224,6 +314,10 @@ class Replayer::Impl {
           st->column_blob(4),
           fmt::format("session {}: event frame {} seq {}", session_.id, e.frame, e.seq),
           session_.type_ids);
+      if (!args.ok() && on_damaged && replay::is_damage(args.status())) {
+        on_damaged(args.status());
+        continue;
+      }
       if (!args.ok()) {
         status = args.status();
         break;
@@ -300,6 +394,7 @@ class Replayer::Impl {
   schema::SessionRow session_;
   CodecOptions codec_;
   std::vector<std::string> paths_;
+  std::function<void(const Status&)> on_problem_;
   replay::Source source_;
   // The cursor, and the previous keyframe segment's log being built a frame or two per step back
   // (swapped in when the cursor steps back across its keyframe): no step back pays for a whole
@@ -319,7 +414,8 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path,
   REEL_ASSIGN_OR_RETURN(const int64_t format_version, schema::check_schema(*store));
   REEL_ASSIGN_OR_RETURN(schema::SessionRow session, schema::find_session(*store, session_key));
   REEL_ASSIGN_OR_RETURN(CodecOptions codec, schema::codec_options_of(session));
-  REEL_ASSIGN_OR_RETURN(auto paths, schema::load_properties(*store, session.id));
+  REEL_ASSIGN_OR_RETURN(auto paths, Impl::load_paths(*store, session.id, both(options)));
+  REEL_RETURN_IF_ERROR(Impl::check_frame_count(*store, session, both(options)));
   return std::unique_ptr<Replayer>(new Replayer(std::make_unique<Impl>(
       std::move(store), format_version, std::move(session), codec, std::move(paths), options)));
 }
@@ -365,16 +461,19 @@ Result<double> Replayer::time_of(FrameIndex frame) {
 }
 Status Replayer::for_each_frame(
     FrameIndex from, FrameIndex to,
-    const std::function<Status(const Frame& frame, const WorldState& state)>& fn) {
-  return impl_->for_each_frame(from, to, fn);
+    const std::function<Status(const Frame& frame, const WorldState& state)>& fn,
+    const SkipHandler& on_skip) {
+  return impl_->for_each_frame(from, to, fn, on_skip);
 }
 Result<std::vector<PropertySample>> Replayer::history(EntityId entity, PropertyId property,
-                                                      FrameIndex from, FrameIndex to) {
-  return impl_->history(entity, property, from, to);
+                                                      FrameIndex from, FrameIndex to,
+                                                      const SkipHandler& on_skip) {
+  return impl_->history(entity, property, from, to, on_skip);
 }
-Result<std::vector<EventRecord>> Replayer::events(FrameIndex from, FrameIndex to,
-                                                  std::string_view name) {
-  return impl_->events(from, to, name);
+Result<std::vector<EventRecord>> Replayer::events(
+    FrameIndex from, FrameIndex to, std::string_view name,
+    const std::function<void(const Status&)>& on_damaged) {
+  return impl_->events(from, to, name, on_damaged);
 }
 Result<std::vector<std::pair<std::string, int64_t>>> Replayer::event_counts() {
   return impl_->event_counts();

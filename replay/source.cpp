@@ -12,12 +12,14 @@ constexpr size_t kMaxSparePayloads = 8;
 }  // namespace
 
 Source::Source(Store& store, int64_t session_id, const CodecOptions& codec, size_t budget_bytes,
-               std::function<void(const Status&)> on_problem)
+               std::function<void(const Status&)> on_problem,
+               std::function<void(const Status&)> on_bypassed)
     : store_(store),
       session_id_(session_id),
       codec_(codec),
       budget_(budget_bytes),
-      on_problem_(std::move(on_problem)) {}
+      on_problem_(std::move(on_problem)),
+      on_bypassed_(std::move(on_bypassed)) {}
 
 std::string Source::chunk_context(const ChunkInfo& info) const {
   return fmt::format("session {}: chunk frames {}-{}", session_id_, info.first_frame,
@@ -28,6 +30,19 @@ Result<FrameIndex> Source::keyframe_at_or_before(FrameIndex frame) {
   REEL_ASSIGN_OR_RETURN(Statement * st,
                         store_.prepare("SELECT frame FROM keyframes WHERE session_id = ? AND "
                                        "frame <= ? ORDER BY frame DESC LIMIT 1"));
+  REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
+  REEL_RETURN_IF_ERROR(st->bind(2, frame));
+  auto row = st->step();
+  const FrameIndex found = row.ok() && *row ? st->column_int64(0) : -1;
+  st->reset();
+  if (!row.ok()) return row.status();
+  return found;
+}
+
+Result<FrameIndex> Source::keyframe_at_or_after(FrameIndex frame) {
+  REEL_ASSIGN_OR_RETURN(Statement * st,
+                        store_.prepare("SELECT frame FROM keyframes WHERE session_id = ? AND "
+                                       "frame >= ? ORDER BY frame LIMIT 1"));
   REEL_RETURN_IF_ERROR(st->bind(1, session_id_));
   REEL_RETURN_IF_ERROR(st->bind(2, frame));
   auto row = st->step();
@@ -119,7 +134,10 @@ Result<ChunkData> Source::chunk(FrameIndex frame) {
 }
 
 Status Source::damaged(const Key& key, Status problem) {
-  if (reported_.emplace(key.kind, key.frame).second && on_problem_) on_problem_(problem);
+  if (reported_.emplace(key.kind, key.frame).second) {
+    if (on_problem_) on_problem_(problem);
+    if (key.kind == kKeyframeKey && on_bypassed_) on_bypassed_(problem);
+  }
   return problem;
 }
 

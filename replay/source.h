@@ -42,13 +42,16 @@ struct ChunkData {
 class Source {
  public:
   Source(Store& store, int64_t session_id, const CodecOptions& codec, size_t budget_bytes,
-         std::function<void(const Status&)> on_problem);
+         std::function<void(const Status&)> on_problem,
+         std::function<void(const Status&)> on_bypassed = {});
 
   int64_t session_id() const { return session_id_; }
   const CodecOptions& codec() const { return codec_; }
 
   // The frame of the nearest keyframe row at or before `frame`, or -1 when there is none.
   Result<FrameIndex> keyframe_at_or_before(FrameIndex frame);
+  // The frame of the first keyframe row at or after `frame`, or -1 when there is none.
+  Result<FrameIndex> keyframe_at_or_after(FrameIndex frame);
   // Decodes the keyframe at `frame` over `out` (reusing its allocations). The cache holds
   // keyframes as verified, decompressed payloads: a hit costs a decode, an eviction a buffer.
   // kCorruption (reported once) when damaged; `out` is then a partial state.
@@ -92,6 +95,7 @@ class Source {
   CodecOptions codec_;
   size_t budget_;
   std::function<void(const Status&)> on_problem_;
+  std::function<void(const Status&)> on_bypassed_;  // keyframe damage (walks go around it)
   BlobCodec blob_codec_;
   // Payload buffers (chunks and keyframes) evicted from the cache and no longer shared, kept for
   // reuse: their pages stay mapped, so loading a blob costs no page faults.

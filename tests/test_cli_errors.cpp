@@ -48,9 +48,9 @@ constexpr const char* kInternals[] = {"SELECT",
 
 // REQUIRE a plain usage or input error: exit 2, nothing on stdout, one line on stderr that
 // starts with "reel", holds `needle` and no internals.
-void require_plain_error(const ReelRun& r, const std::string& needle) {
+void require_plain_error(const ReelRun& r, const std::string& needle, int exit_code = 2) {
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.exit_code == exit_code);
   REQUIRE(r.out.empty());
   REQUIRE(count_lines(r.err) == 1);
   REQUIRE(r.err.rfind("reel", 0) == 0);
@@ -63,7 +63,7 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
   require_plain_error(f.reel("foo"),
                       "reel: unknown command 'foo'; commands: variant, bench, "
                       "record, ls, info, show, history, events, diff, play, export, import, "
-                      "scrub, recover, help (run `reel --help` for more)");
+                      "scrub, recover, verify, salvage, help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
   require_plain_error(f.reel("histroy " + f.db), "did you mean 'history'?");
@@ -208,7 +208,7 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
       const std::string verb = cmd.substr(0, cmd.find(' '));
       const std::string rest = cmd.size() > verb.size() ? cmd.substr(verb.size()) : "";
       INFO(command);
-      require_plain_error(f.reel(verb + " " + broken + rest), broken + ": ");
+      require_plain_error(f.reel(verb + " " + broken + rest), broken + ": ", 3);  // damage
     }
   }
   SECTION("a chunk blob replaced") {
@@ -228,7 +228,7 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
       const std::string cmd(command);
       const std::string verb = cmd.substr(0, cmd.find(' '));
       auto r = f.reel(verb + " " + f.db + cmd.substr(verb.size()));
-      require_plain_error(r, "reel " + verb + ": " + f.db + ": session 1: chunk frames ");
+      require_plain_error(r, "reel " + verb + ": " + f.db + ": session 1: chunk frames ", 3);
     }
     REQUIRE(f.reel("show " + f.db + " --at 0").exit_code == 0);  // the rest is still served
     // A varstream cut by the damage is not left behind without its index.

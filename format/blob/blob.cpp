@@ -313,7 +313,9 @@ Status BlobCodec::seal(BlobKind kind, std::span<const uint8_t> raw, const SealOp
   size_t stored_size = raw.size();
   if (options.compress) {
     REEL_ASSIGN_OR_RETURN(const size_t compressed, impl_->compress(raw, options, out));
-    if (!options.store_if_incompressible || compressed < raw.size()) {
+    // Past the inflation bound readers would refuse the blob: store it raw instead.
+    const bool within_bound = raw.size() <= max_raw_size_for_stored(compressed);
+    if (within_bound && (!options.store_if_incompressible || compressed < raw.size())) {
       codec = options.dictionary ? BlobCodecId::kZstdDict : BlobCodecId::kZstd;
       stored_size = compressed;
     }
@@ -344,14 +346,19 @@ Result<BlobHeader> BlobCodec::open(std::span<const uint8_t> sealed, BlobKind exp
   return open_into(sealed, expected_kind, raw_out, dictionary);
 }
 
-template <class Bytes>
-Result<BlobHeader> BlobCodec::open_into(std::span<const uint8_t> sealed, BlobKind expected_kind,
-                                        Bytes& raw_out, const ZstdDictionary* dictionary) {
+Result<BlobHeader> BlobCodec::check(std::span<const uint8_t> sealed, BlobKind expected_kind) {
   REEL_ASSIGN_OR_RETURN(const BlobHeader header, parse_blob_header(sealed));
   if (header.kind != expected_kind) {
     return header_error(kKindOffset, "blob kind is {} ({}), expected {} ({})",
                         static_cast<int>(header.kind), blob_kind_name(header.kind),
                         static_cast<int>(expected_kind), blob_kind_name(expected_kind));
+  }
+  if (header.raw_size > max_raw_size_for_stored(header.stored_size)) {
+    return header_error(kRawSizeOffset,
+                        "raw size {} exceeds the inflation bound {} ({} x the {} stored bytes + "
+                        "{})",
+                        header.raw_size, max_raw_size_for_stored(header.stored_size),
+                        kMaxInflationRatio, header.stored_size, kInflationAllowance);
   }
   const std::span<const uint8_t> payload = sealed.subspan(kBlobHeaderSize);
   const uint64_t computed = impl_->checksum(sealed.data(), payload);
@@ -361,6 +368,18 @@ Result<BlobHeader> BlobCodec::open_into(std::span<const uint8_t> sealed, BlobKin
         "bytes",
         header.checksum, computed, sealed.size());
   }
+  if (header.codec == BlobCodecId::kStored && header.stored_size != header.raw_size) {
+    return Status::corruption("blob payload at byte {}: stored {} bytes, header says {}",
+                              kBlobHeaderSize, header.stored_size, header.raw_size);
+  }
+  return header;
+}
+
+template <class Bytes>
+Result<BlobHeader> BlobCodec::open_into(std::span<const uint8_t> sealed, BlobKind expected_kind,
+                                        Bytes& raw_out, const ZstdDictionary* dictionary) {
+  REEL_ASSIGN_OR_RETURN(const BlobHeader header, check(sealed, expected_kind));
+  const std::span<const uint8_t> payload = sealed.subspan(kBlobHeaderSize);
   if (header.codec == BlobCodecId::kStored) {
     if (payload.size() != header.raw_size) {
       return Status::corruption("blob payload at byte {}: stored {} bytes, header says {}",

@@ -163,6 +163,8 @@ Status migrate(Store& store, int64_t version) {
 }
 
 constexpr const char* kTypeIdsKey = "type_ids";
+// load_properties fills at most this many consecutive lost property rows with placeholders.
+constexpr int64_t kMaxMissingProperties = 1 << 16;
 
 const char* kSessionColumns =
     "session_id, name, tick_rate, start_time_us, dialect, status, metadata, settings, "
@@ -188,7 +190,47 @@ Result<TypeIds> type_ids_of(const Dictionary& settings, std::string_view context
                             to_text(*v));
 }
 
-Result<SessionRow> read_session_row(Statement& st) {
+// The metadata and settings Dictionaries of a row; failures are left in r.damage.
+void read_session_blobs(Statement& st, SessionRow& r) {
+  auto context = fmt::format("session {} ('{}')", r.id, r.name);
+  auto fail = [&](const Status& why) {
+    r.damage += (r.damage.empty() ? "" : "; ") + why.message();
+  };
+  // Settings first: they say how the session numbers its type ids (FORMAT.md 5). Their own keys
+  // are ints, floats, bools and Strings, which read alike in both numberings; a legacy session's
+  // settings are read again with its numbering in case the recorder added other values.
+  auto settings = open_variant(st.column_blob(7), context + " settings");
+  if (settings.ok() && !settings->is<Dictionary>()) {
+    settings = Status::corruption("{}: settings are not a Dictionary", context);
+  }
+  if (settings.ok()) {
+    auto type_ids = type_ids_of(settings->get<Dictionary>(), context);
+    if (type_ids.ok()) {
+      r.type_ids = *type_ids;
+    } else {
+      settings = type_ids.status();
+    }
+  }
+  if (settings.ok() && r.type_ids != TypeIds::kGodot) {
+    settings = open_variant(st.column_blob(7), context + " settings", r.type_ids);
+  }
+  if (settings.ok()) {
+    r.settings = std::move(settings->get<Dictionary>());
+  } else {
+    fail(settings.status());
+  }
+  auto meta = open_variant(st.column_blob(6), context + " metadata", r.type_ids);
+  if (meta.ok() && !meta->is<Dictionary>()) {
+    meta = Status::corruption("{}: metadata is not a Dictionary", context);
+  }
+  if (meta.ok()) {
+    r.metadata = std::move(meta->get<Dictionary>());
+  } else {
+    fail(meta.status());
+  }
+}
+
+SessionRow read_session_row(Statement& st) {
   SessionRow r;
   r.id = st.column_int64(0);
   r.name = std::string(st.column_text(1));
@@ -196,26 +238,7 @@ Result<SessionRow> read_session_row(Statement& st) {
   r.start_time_us = st.column_int64(3);
   r.dialect = static_cast<GodotDialect>(st.column_int64(4));
   r.status = static_cast<format::SessionStatus>(st.column_int64(5));
-  auto context = fmt::format("session {} ('{}')", r.id, r.name);
-  // Settings first: they say how the session numbers its type ids (FORMAT.md 5). Their own keys
-  // are ints, floats, bools and Strings, which read alike in both numberings; a legacy session's
-  // settings are read again with its numbering in case the recorder added other values.
-  REEL_ASSIGN_OR_RETURN(Variant settings, open_variant(st.column_blob(7), context + " settings"));
-  if (!settings.is<Dictionary>()) {
-    return Status::corruption("{}: settings are not a Dictionary", context);
-  }
-  REEL_ASSIGN_OR_RETURN(r.type_ids, type_ids_of(settings.get<Dictionary>(), context));
-  if (r.type_ids != TypeIds::kGodot) {
-    REEL_ASSIGN_OR_RETURN(settings,
-                          open_variant(st.column_blob(7), context + " settings", r.type_ids));
-  }
-  REEL_ASSIGN_OR_RETURN(Variant meta,
-                        open_variant(st.column_blob(6), context + " metadata", r.type_ids));
-  if (!meta.is<Dictionary>() || !settings.is<Dictionary>()) {
-    return Status::corruption("{}: metadata/settings are not Dictionaries", context);
-  }
-  r.metadata = std::move(meta.get<Dictionary>());
-  r.settings = std::move(settings.get<Dictionary>());
+  read_session_blobs(st, r);
   r.frame_count = st.column_int64(8);
   r.keyframe_count = st.column_int64(9);
   r.chunk_count = st.column_int64(10);
@@ -275,6 +298,7 @@ Dictionary settings_dictionary(const CodecOptions& codec, const Dictionary& extr
 }
 
 Result<CodecOptions> codec_options_of(const SessionRow& session) {
+  if (!session.damage.empty()) return Status::corruption("{}", session.damage);
   CodecOptions o;
   const Dictionary& d = session.settings;
   auto get_int = [&](const char* key, int& out) -> Status {
@@ -350,12 +374,7 @@ Result<std::vector<SessionRow>> list_sessions(Store& store) {
       return row.status();
     }
     if (!*row) break;
-    auto session = read_session_row(*st);
-    if (!session.ok()) {
-      st->reset();
-      return session.status();
-    }
-    rows.push_back(std::move(*session));
+    rows.push_back(read_session_row(*st));
   }
   st->reset();
   return rows;
@@ -393,20 +412,46 @@ Result<SessionRow> find_session(Store& store, std::string_view key) {
   return Status::not_found("{}: no session named '{}'", store.path(), key);
 }
 
-Result<std::vector<std::string>> load_properties(Store& store, int64_t session_id) {
+std::string missing_property_path(PropertyId id) {
+  return fmt::format("<missing property {}>", id);
+}
+
+Result<std::vector<std::string>> load_properties(Store& store, int64_t session_id,
+                                                 std::vector<PropertyId>* missing) {
   REEL_ASSIGN_OR_RETURN(Statement * st,
                         store.prepare("SELECT property_id, path FROM properties WHERE "
                                       "session_id = ? ORDER BY property_id"));
   REEL_RETURN_IF_ERROR(st->bind(1, session_id));
   std::vector<std::string> paths;
   for (;;) {
-    REEL_ASSIGN_OR_RETURN(bool row, st->step());
-    if (!row) break;
-    const int64_t id = st->column_int64(0);
-    if (id != static_cast<int64_t>(paths.size())) {
+    auto row = st->step();
+    if (!row.ok()) {
       st->reset();
-      return Status::corruption("session {}: property ids are not dense (found {} at position {})",
-                                session_id, id, paths.size());
+      return row.status();
+    }
+    if (!*row) break;
+    const int64_t id = st->column_int64(0);
+    if (id < 0 || id > int64_t{UINT32_MAX} || id < static_cast<int64_t>(paths.size())) {
+      st->reset();
+      return Status::corruption("session {}: property id {} is out of order", session_id, id);
+    }
+    if (id != static_cast<int64_t>(paths.size())) {
+      if (!missing) {
+        st->reset();
+        return Status::corruption(
+            "session {}: property ids are not dense (found {} at position {})", session_id, id,
+            paths.size());
+      }
+      // Bounded: a lying id far ahead would otherwise allocate without limit.
+      if (id - static_cast<int64_t>(paths.size()) > kMaxMissingProperties) {
+        st->reset();
+        return Status::corruption("session {}: property id {} follows id {}", session_id, id,
+                                  paths.size() - 1);
+      }
+      while (static_cast<int64_t>(paths.size()) < id) {
+        missing->push_back(static_cast<PropertyId>(paths.size()));
+        paths.push_back(missing_property_path(static_cast<PropertyId>(paths.size())));
+      }
     }
     paths.emplace_back(st->column_text(1));
   }

@@ -244,8 +244,10 @@ class Decoder {
     }
     return true;
   }
+  // `depth` counts the containers around this one (0 at the top): at most max_depth_ levels in
+  // all, as the text parser and FORMAT.md 1 say (Godot itself lets one more level through).
   bool check_depth(int depth, std::string_view field) const {
-    if (depth > max_depth_) {
+    if (depth >= max_depth_) {
       return fail(Status::corruption("at byte {}: nesting deeper than {} levels ({})", pos_,
                                      max_depth_, field));
     }

@@ -87,9 +87,10 @@ class Encoder {
     return true;
   }
   bool put_godot3_header(Type type, uint32_t flags);
-  // Containers and full objects at a depth beyond Godot's limit (as the decoder checks).
+  // Containers and full objects nested more than kMaxEncodeDepth levels (as the decoder checks;
+  // `depth` counts the containers around this one).
   bool check_depth(int depth) const {
-    if (depth > kMaxEncodeDepth) {
+    if (depth >= kMaxEncodeDepth) {
       return fail(
           Status::invalid_argument("Variant nesting deeper than {} levels", kMaxEncodeDepth));
     }

@@ -1,6 +1,8 @@
 // `reel events DB [SESSION] [--name NAME ...] [--from POS] [--to POS]`: recorded events in frame
 // order.
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,7 @@ struct EventsArgs {
   SessionArgs session;
   std::vector<std::string> names;
   std::string from, to;
+  bool skip_damaged = false;
 };
 
 // Throws for a --name the session never recorded (a typo would otherwise look like "no events").
@@ -36,13 +39,15 @@ void require_known_names(Replayer& replayer, const EventsArgs& args) {
 
 // The events of the range, each with its time.
 std::vector<EventRecord> load_events(Replayer& replayer, const EventsArgs& args,
-                                     const FrameRange& range) {
+                                     const FrameRange& range, DamageSkipper& skipper) {
+  std::function<void(const Status&)> on_damaged;
+  if (args.skip_damaged) on_damaged = [&](const Status& why) { skipper.report_event(why); };
   std::vector<EventRecord> records;
   if (args.names.empty()) {
-    records = value_or_throw(replayer.events(range.from, range.to));
+    records = value_or_throw(replayer.events(range.from, range.to, {}, on_damaged));
   } else {
     for (const auto& name : args.names) {
-      auto some = value_or_throw(replayer.events(range.from, range.to, name));
+      auto some = value_or_throw(replayer.events(range.from, range.to, name, on_damaged));
       records.insert(records.end(), std::make_move_iterator(some.begin()),
                      std::make_move_iterator(some.end()));
     }
@@ -95,6 +100,9 @@ void register_events(CLI::App& app) {
   auto args = std::make_shared<EventsArgs>();
   add_session_args(*cmd, args->session);
   cmd->add_option("--name", args->names, "Only events with this name (repeatable)");
+  cmd->add_flag("--skip-damaged", args->skip_damaged,
+                "Leave out events whose arguments are damaged, reporting each on stderr (exit 3 "
+                "at the end)");
   cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
       ->type_name("POS");
   cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
@@ -110,12 +118,15 @@ void register_events(CLI::App& app) {
     auto replayer = open_session(args->session);
     require_known_names(*replayer, *args);
     FrameRange range = resolve_range(*replayer, args->from, args->to);
-    auto events = load_events(*replayer, *args, range);
+    DamageSkipper skipper(args->session.db);
+    auto events = load_events(*replayer, *args, range, skipper);
     if (args->session.json) {
       print_json_events(*replayer, range, events);
     } else {
       print_text(events);
     }
+    std::fflush(stdout);
+    skipper.finish();
   });
 }
 

@@ -1,5 +1,7 @@
 // `reel history DB [SESSION] --entity ID --property PATH [--from POS] [--to POS]`: one property
 // of one entity over time, one line per frame where it changed.
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "cli_util.h"
@@ -16,6 +18,7 @@ struct HistoryArgs {
   EntityId entity = 0;
   std::string property;
   std::string from, to;
+  bool skip_damaged = false;
 };
 
 void print_text(const HistoryArgs& args, const FrameRange& range,
@@ -82,12 +85,23 @@ void run_history(const HistoryArgs& args) {
   PropertyId property = resolve_property(*replayer, args.property, "--property");
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   require_entity_in_range(args, *replayer, range);
-  auto samples = value_or_throw(replayer->history(args.entity, property, range.from, range.to));
+  DamageSkipper skipper(args.session.db);
+  SkipHandler on_skip;
+  if (args.skip_damaged) {
+    on_skip = [&](const SkippedRange& skipped) -> Status {
+      skipper.report(skipped);
+      return {};
+    };
+  }
+  auto samples =
+      value_or_throw(replayer->history(args.entity, property, range.from, range.to, on_skip));
   if (args.session.json) {
     print_json_history(args, *replayer, range, samples);
   } else {
     print_text(args, range, samples);
   }
+  std::fflush(stdout);
+  skipper.finish();
 }
 
 }  // namespace
@@ -98,6 +112,9 @@ void register_history(CLI::App& app) {
   add_session_args(*cmd, args->session);
   cmd->add_option("--entity", args->entity, "Entity id")->required()->type_name("ID");
   cmd->add_option("--property", args->property, "Property path (e.g. position)")->required();
+  cmd->add_flag("--skip-damaged", args->skip_damaged,
+                "Report damaged frame ranges on stderr and go on from the next intact keyframe "
+                "(exit 3 at the end)");
   cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
       ->type_name("POS");
   cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")

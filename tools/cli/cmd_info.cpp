@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli_errors.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
@@ -41,7 +42,15 @@ SessionInfoView load_info(const SessionArgs& args) {
   SessionInfoView v;
   v.row = find_session_row(*store, args);
   const int64_t id = v.row.id;
-  v.properties = value_or_throw(schema::load_properties(*store, id));
+  if (!v.row.damage.empty()) {
+    throw CliError(kExitDamage, fmt::format("{}: {}", args.db, plain_message(v.row.damage)));
+  }
+  std::vector<PropertyId> missing;
+  v.properties = value_or_throw(schema::load_properties(*store, id, &missing));
+  if (!missing.empty()) {
+    print_notice(args.db, Status::corruption("session {}: {} property row(s) lost (first: id {})",
+                                             id, missing.size(), missing.front()));
+  }
   query_rows(*store, "SELECT count(DISTINCT entity_id) FROM entities WHERE session_id = ?1", id,
              [&](Statement& st) { v.entities = st.column_int64(0); });
   query_rows(*store,

@@ -1,6 +1,7 @@
 // `reel ls DB`: the sessions of a database, one line each, from the session catalog (no scan).
 #include <fmt/core.h>
 
+#include "cli_errors.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
@@ -48,11 +49,21 @@ void print_json_list(const std::string& db, const std::vector<SessionSummary>& s
         .field("stored_bytes", s.row.stored_bytes)
         .field("status", session_status_name(s.row.status))
         .field("end_reason", s.row.end_reason)
-        .field("frames_handed_over", s.row.frames_handed_over)
-        .end_object();
+        .field("frames_handed_over", s.row.frames_handed_over);
+    if (!s.row.damage.empty()) j.field("damage", plain_message(s.row.damage));
+    j.end_object();
   }
   j.end_array().end_object();
   print_json(j);
+}
+
+// The status column: how the session ended ("closed (signal SIGTERM)", "interrupted: ..."), and
+// ", DAMAGED: <why>" for a row whose metadata or settings
+// cannot be read (the other sessions stay listed and readable).
+std::string status_text(const schema::SessionRow& row) {
+  std::string status = schema::session_ending(row);
+  if (!row.damage.empty()) status += ", DAMAGED: " + plain_message(row.damage);
+  return status;
 }
 
 void print_table(const std::vector<SessionSummary>& sessions) {
@@ -64,7 +75,7 @@ void print_table(const std::vector<SessionSummary>& sessions) {
     fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
                name_width, format_time(s.row.last_time), s.row.frame_count,
                s.row.frames_handed_over, s.entities, human_bytes(s.row.stored_bytes),
-               schema::session_ending(s.row));
+               status_text(s.row));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include <fmt/core.h>
@@ -24,6 +25,7 @@ struct PlayArgs {
   bool loop = false;
   std::string out;
   int godot = 4;
+  bool skip_damaged = false;
 };
 
 // Sleeps until `frame_time` is due: pass start + (frame_time - base_time) / rate. rate 0: never.
@@ -42,20 +44,45 @@ class Pacer {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-void play_once(Replayer& replayer, const FrameRange& range, double rate, StoreVarWriter& sink) {
+// One pass over the range: the first record carries the full state (reset = true), the others
+// one frame each. With a skipper, a damaged stretch is reported and the pass goes on with a reset
+// record of the next intact keyframe's full state.
+void play_once(Replayer& replayer, const FrameRange& range, double rate, StoreVarWriter& sink,
+               DamageSkipper* skipper) {
   const auto& paths = replayer.property_paths();
-  const WorldState& first = *value_or_throw(replayer.seek(range.from));
-  Pacer pacer(rate, first.time);
-  Frame opening = full_state_frame(first);
-  opening.events = events_of(replayer, range.from);
-  sink.write(frame_record(opening, paths, /*reset=*/true), fmt::format("frame {}", range.from));
-  if (range.to == range.from) return;
+  std::optional<Pacer> pacer;
+  auto write_reset = [&](const WorldState& state, std::vector<Event> events) {
+    if (!pacer) pacer.emplace(rate, state.time);
+    pacer->wait_for(state.time);
+    Frame opening = full_state_frame(state);
+    opening.events = std::move(events);
+    sink.write(frame_record(opening, paths, /*reset=*/true), fmt::format("frame {}", state.frame));
+  };
+  bool opened = false;
+  SkipHandler on_skip;
+  if (skipper) {
+    on_skip = [&](const SkippedRange& skipped) -> Status {
+      skipper->report(skipped);
+      if (skipped.state) {
+        write_reset(*skipped.state, {});
+        opened = true;
+      }
+      return {};
+    };
+  }
   throw_if_error(replayer.for_each_frame(
-      range.from + 1, range.to, [&](const Frame& frame, const WorldState&) -> Status {
-        pacer.wait_for(frame.time);
+      range.from, range.to,
+      [&](const Frame& frame, const WorldState& state) -> Status {
+        if (!opened) {
+          write_reset(state, frame.events);
+          opened = true;
+          return {};
+        }
+        pacer->wait_for(frame.time);
         sink.write(frame_record(frame, paths, false), fmt::format("frame {}", frame.index));
         return {};
-      }));
+      },
+      on_skip));
 }
 
 void run_play(const PlayArgs& args) {
@@ -69,10 +96,12 @@ void run_play(const PlayArgs& args) {
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   GodotDialect dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   StoreVarWriter sink(args.out, dialect, /*flush_each=*/args.rate > 0);
+  DamageSkipper skipper(args.session.db);
   do {
-    play_once(*replayer, range, args.rate, sink);
+    play_once(*replayer, range, args.rate, sink, args.skip_damaged ? &skipper : nullptr);
   } while (args.loop);
   sink.finish();
+  skipper.finish();
 }
 
 }  // namespace
@@ -88,6 +117,9 @@ void register_play(CLI::App& app) {
   cmd->add_option("--rate", args->rate, "Speed: 1 = real time, 2.0 = twice as fast, 0 = no pacing")
       ->capture_default_str();
   cmd->add_flag("--loop", args->loop, "Start again from --from after --to, forever");
+  cmd->add_flag("--skip-damaged", args->skip_damaged,
+                "Report damaged frame ranges on stderr and go on from the next intact keyframe "
+                "(a reset record), exit 3 at the end");
   cmd->add_option("--out", args->out,
                   "Write to this file (or named pipe) instead of stdout; needed when stdout is a "
                   "terminal");

@@ -218,7 +218,7 @@ void register_scrub(CLI::App& app) {
       "  reel scrub match.reel match-1");
   cmd->callback([args] {
     // The file first, so that a bad one is named whatever runs the command.
-    auto replayer = open_session(*args);
+    auto replayer = open_session(*args, /*notices=*/false);  // stderr would tear the screen
     require_frames(*replayer);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
       throw CliError(kExitBadInput,

@@ -102,7 +102,12 @@ void run_decode(const VariantArgs& args) {
   DecodeOptions options;
   options.dialect = dialect_of(args.godot);
   options.allow_objects = args.allow_objects;
-  const Decoded decoded = value_or_throw(decode_variant(bytes, options), "decode");
+  auto result = decode_variant(bytes, options);
+  if (!result.ok() && result.status().code() == StatusCode::kCorruption) {
+    // Bytes the user typed: malformed input (exit 2), not damage at rest.
+    result = Status(StatusCode::kInvalidArgument, result.status().message());
+  }
+  const Decoded decoded = value_or_throw(std::move(result), "decode");
   fmt::print("{}\n", to_text(decoded.value, {.multiline = args.multiline}));
   if (decoded.bytes_read < bytes.size()) {
     fmt::print(stderr, "reel: note: {} trailing bytes after byte {} ignored\n",

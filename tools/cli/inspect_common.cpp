@@ -3,6 +3,7 @@
 #include "reel/store/liveness.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -98,13 +99,51 @@ schema::SessionRow find_session_row(Store& store, const SessionArgs& args) {
                   sessions.empty() ? "it holds no session" : "sessions: " + name_list(sessions)));
 }
 
-std::unique_ptr<Replayer> open_session(const SessionArgs& args) {
+std::unique_ptr<Replayer> open_session(const SessionArgs& args, bool notices) {
   // The file, its schema and the session first, so that each is reported as such whatever the
   // replayer would say about it.
   auto store = open_database(args.db);
   find_session_row(*store, args);
   store.reset();
-  return value_or_database_error(Replayer::open(args.db, args.session), args.db);
+  ReplayOptions options;
+  if (notices) {
+    options.on_bypassed = [db = args.db](const Status& problem) { print_notice(db, problem); };
+  }
+  return value_or_database_error(Replayer::open(args.db, args.session, options), args.db);
+}
+
+void print_notice(const std::string& db, const Status& problem) {
+  std::string why = plain_message(problem.message());
+  if (why.find(db) == std::string::npos) why = fmt::format("{}: {}", db, why);
+  fmt::print(stderr, "notice: {}\n", why);
+  std::fflush(stderr);
+}
+
+void DamageSkipper::report(const SkippedRange& skipped) {
+  ++skipped_;
+  const std::string why = plain_message(skipped.why.message());
+  std::string lost = skipped.last >= skipped.first
+                         ? fmt::format("frames {}..{} lost", skipped.first, skipped.last)
+                         : fmt::format("frame {}'s changes lost", skipped.resume);
+  std::string next = skipped.resume >= 0
+                         ? fmt::format("resuming at keyframe {}", skipped.resume)
+                         : std::string("no intact keyframe follows in the range");
+  fmt::print(stderr, "damaged: {}: {} ({}); {}\n", db_, lost, why, next);
+  std::fflush(stderr);
+}
+
+void DamageSkipper::report_event(const Status& why) {
+  ++skipped_;
+  fmt::print(stderr, "damaged: {}: event skipped ({})\n", db_, plain_message(why.message()));
+  std::fflush(stderr);
+}
+
+void DamageSkipper::finish() const {
+  if (skipped_ == 0) return;
+  throw CliError(kExitDamage,
+                 fmt::format("{}: {} damaged range(s) skipped (listed above); everything else "
+                             "was served",
+                             db_, skipped_));
 }
 
 PropertyId resolve_property(const Replayer& replayer, const std::string& path,

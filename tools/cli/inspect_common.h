@@ -37,8 +37,33 @@ std::unique_ptr<Store> open_database(const std::string& path);
 // The session named by args.session (a name, an id, or "" for the only one). Unknown keys list
 // the sessions: "m.reel: no session named '2' and none with id 2 (sessions: 'm1' (id 1))".
 schema::SessionRow find_session_row(Store& store, const SessionArgs& args);
-// Opens the session named by args (name, id, or the only one).
-std::unique_ptr<Replayer> open_session(const SessionArgs& args);
+// Opens the session named by args (name, id, or the only one). Damage the replayer works around
+// (a damaged keyframe read from an earlier one, a lost property row, a catalog that claims frames
+// no chunk holds) is printed on stderr as a notice, never silently bypassed (`notices` false: not
+// printed, for the full-screen scrubber).
+std::unique_ptr<Replayer> open_session(const SessionArgs& args, bool notices = true);
+
+// "notice: m.reel: session 1: keyframe frame 60: blob checksum mismatch ..." on stderr.
+void print_notice(const std::string& db, const Status& problem);
+
+// --skip-damaged for the walking commands (play, history, events): each damaged range is
+// reported on stderr as it is skipped; finish() throws CliError(kExitDamage) when any was, after
+// the command has served everything intact.
+class DamageSkipper {
+ public:
+  explicit DamageSkipper(std::string db) : db_(std::move(db)) {}
+  // "skipped frames 31..59 of session 'x' (frames 31..59 lost: <why>); resuming at keyframe 60"
+  void report(const SkippedRange& skipped);
+  // An event left out because its arguments are damaged.
+  void report_event(const Status& why);
+  // Throws when anything was skipped.
+  void finish() const;
+  int64_t skipped() const { return skipped_; }
+
+ private:
+  std::string db_;
+  int64_t skipped_ = 0;
+};
 
 // The id of a property path; unknown paths list the session's properties:
 // "--property velocity: session 'm1' has no property 'velocity' (properties: position, health)".

@@ -29,5 +29,7 @@ int main(int argc, char** argv) {
   reel::cli::register_import(app);
   reel::cli::register_scrub(app);
   reel::cli::register_recover(app);
+  reel::cli::register_verify(app);
+  reel::cli::register_salvage(app);
   return reel::cli::run_cli(app, argc, argv);
 }

@@ -6,8 +6,9 @@ int exit_code_for(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
       return kExitOk;
-    case StatusCode::kInvalidArgument:
     case StatusCode::kCorruption:
+      return kExitDamage;
+    case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
     case StatusCode::kOutOfRange:
     case StatusCode::kUnsupported:

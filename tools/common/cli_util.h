@@ -12,6 +12,9 @@ namespace reel::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitBadInput = 2;
+// Damaged data: a file whose bytes fail their checks (`reel verify` finding damage, a reader
+// meeting a damaged blob, a walk with --skip-damaged that skipped frames).
+inline constexpr int kExitDamage = 3;
 
 class CliError : public std::runtime_error {
  public:
@@ -23,8 +26,8 @@ class CliError : public std::runtime_error {
   int exit_code_;
 };
 
-// Bad input (corruption, not found, out of range, invalid argument, unsupported) exits 2;
-// everything else (I/O, busy, internal) exits 1.
+// Corruption exits 3 (kExitDamage); other bad input (not found, out of range, invalid argument,
+// unsupported) 2; everything else (I/O, busy, internal) 1.
 int exit_code_for(const Status& status);
 
 // The file the command is reading (set by open_database), named by throw_if_error in failures

@@ -35,8 +35,14 @@ struct ReplayOptions {
   // Reconstructed states, decoded chunks and undo logs kept in memory. 64 MiB holds a few dozen
   // keyframe segments of the 500-entity crowd sample.
   size_t cache_budget_bytes = 64u << 20;
-  // Called once per damaged blob found (what was skipped and why). May be empty.
+  // Called once per damaged blob found (what was skipped and why), for a property row that is
+  // lost (its path reads "<missing property N>") and for a catalog that claims frames no chunk
+  // holds (frame_count() then counts the frames that exist). May be empty.
   std::function<void(const Status& problem)> on_problem;
+  // Called for the damage the replayer works around without failing a call (a damaged keyframe
+  // read from an earlier one, a lost property row, a catalog frame_count cut to the chunks), so
+  // that it is reported rather than hidden. Damaged chunks fail their calls instead. May be empty.
+  std::function<void(const Status& problem)> on_bypassed;
 };
 
 struct EventRecord {
@@ -56,6 +62,19 @@ struct PropertySample {
   Variant value;  // NIL with `present` false while the entity does not exist / lacks the property
   bool present = true;
 };
+
+// A stretch of frames a walk could not decode and skipped (for_each_frame and history with a
+// SkipHandler: `--skip-damaged`). Frames first..last are lost (last = first - 1 when only the
+// content of the frame `resume` is); the walk goes on from the intact keyframe `resume`, whose
+// state is `state` (the frame itself is not passed to the frame callback: its content is unknown).
+// resume = -1 and state = nullptr when no intact keyframe follows within the walk.
+struct SkippedRange {
+  FrameIndex first = 0, last = 0;
+  FrameIndex resume = -1;
+  Status why;
+  const WorldState* state = nullptr;
+};
+using SkipHandler = std::function<Status(const SkippedRange& skipped)>;
 
 class Replayer {
  public:
@@ -92,18 +111,25 @@ class Replayer {
 
   // Calls fn for every frame in [from, to] in order, with the frame's content (changes, spawns,
   // despawns, events) and the state after it. fn returning a non-ok Status stops the walk and is
-  // returned. Does not move the cursor.
+  // returned. Does not move the cursor. With `on_skip`, damage (a damaged or missing chunk or
+  // keyframe) does not stop the walk: on_skip is told what was lost and the walk resumes at the
+  // next intact keyframe (a non-ok Status from on_skip stops it).
   [[nodiscard]] Status for_each_frame(
       FrameIndex from, FrameIndex to,
-      const std::function<Status(const Frame& frame, const WorldState& state)>& fn);
+      const std::function<Status(const Frame& frame, const WorldState& state)>& fn,
+      const SkipHandler& on_skip = {});
 
   // The value of one property at every frame where it changed in [from, to] (the first sample is
-  // the value at `from`). "Where was player 17 between 1:00 and 1:05".
+  // the value at `from`). "Where was player 17 between 1:00 and 1:05". `on_skip` as for
+  // for_each_frame; the first sample after a skip is the value at the resuming keyframe.
   [[nodiscard]] Result<std::vector<PropertySample>> history(EntityId entity, PropertyId property,
-                                                            FrameIndex from, FrameIndex to);
-  // Events in [from, to], optionally only those named `name`.
-  [[nodiscard]] Result<std::vector<EventRecord>> events(FrameIndex from, FrameIndex to,
-                                                        std::string_view name = {});
+                                                            FrameIndex from, FrameIndex to,
+                                                            const SkipHandler& on_skip = {});
+  // Events in [from, to], optionally only those named `name`. With `on_damaged`, an event whose
+  // arguments are damaged is left out and reported there instead of failing the call.
+  [[nodiscard]] Result<std::vector<EventRecord>> events(
+      FrameIndex from, FrameIndex to, std::string_view name = {},
+      const std::function<void(const Status&)>& on_damaged = {});
   // Event counts by name (an index query, no scan).
   [[nodiscard]] Result<std::vector<std::pair<std::string, int64_t>>> event_counts();
   // Frames that hold a keyframe, ascending.

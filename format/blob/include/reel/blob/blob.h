@@ -27,6 +27,15 @@ inline constexpr size_t kBlobHeaderSize =
     1 + 1 + 1 + 1 + 4 + 8;  // version kind codec rsvd raw xxh3
 inline constexpr size_t kBlobChecksumOffset = 8;
 inline constexpr uint32_t kMaxBlobRawSize = 256u << 20;  // 256 MiB; larger raw sizes are corrupt
+// The inflation bound (FORMAT.md 3): a blob's raw size is at most kMaxInflationRatio times its
+// stored payload plus kInflationAllowance, so a reader never allocates more than a fixed multiple
+// of the bytes that exist in the file (a valid-checksum zstd bomb declaring 255 MiB is refused).
+// Writers store a payload uncompressed (codec 0) when zstd would exceed the ratio.
+inline constexpr uint64_t kMaxInflationRatio = 1024;
+inline constexpr uint64_t kInflationAllowance = 1u << 20;  // 1 MiB
+constexpr uint64_t max_raw_size_for_stored(uint64_t stored_size) {
+  return kMaxInflationRatio * stored_size + kInflationAllowance;
+}
 
 // What a blob holds. Persisted: never renumber.
 enum class BlobKind : uint8_t {
@@ -135,8 +144,8 @@ class BlobCodec {
   Status seal(BlobKind kind, std::span<const uint8_t> raw, const SealOptions& options,
               std::vector<uint8_t>& out);
   // Verifies `sealed` and replaces `raw_out` with its payload. Checks, in order: length >= 16,
-  // version, kind == expected_kind, codec known, reserved byte, raw size <= kMaxBlobRawSize,
-  // checksum, stored size (codec 0) or zstd frame + decompressed size == raw size. Nothing is
+  // version, kind == expected_kind, codec known, reserved byte, raw size <= kMaxBlobRawSize and
+  // within the inflation bound (max_raw_size_for_stored), checksum, stored size (codec 0) or zstd frame + decompressed size == raw size. Nothing is
   // allocated before the checksum has passed, and never more than the (bounded) raw size.
   // Errors are kCorruption
   // ("blob header at byte N: ...", "checksum mismatch (stored X, computed Y)") or
@@ -144,6 +153,9 @@ class BlobCodec {
   Result<BlobHeader> open(std::span<const uint8_t> sealed, BlobKind expected_kind,
                           std::vector<uint8_t>& raw_out,
                           const ZstdDictionary* dictionary = nullptr);
+  // The checks of open() short of decompressing: header, kind, bounds and checksum (a fast
+  // integrity scan: XXH3 runs at memory speed, zstd would not). Nothing is allocated.
+  Result<BlobHeader> check(std::span<const uint8_t> sealed, BlobKind expected_kind);
   // The same into a RawBytes buffer: growing it writes no zeros (readers that cache many
   // payloads save a memset and the page faults of every fresh buffer).
   Result<BlobHeader> open(std::span<const uint8_t> sealed, BlobKind expected_kind,

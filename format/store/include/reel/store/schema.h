@@ -59,6 +59,10 @@ struct SessionRow {
   SessionOwner owner;
   int64_t heartbeat_us = 0;  // Unix µs of the recorder's last commit or heartbeat; 0 = none
   int64_t resumes = 0;       // times the session was continued after it ended (--resume)
+  // Why the metadata or settings blob could not be read ("" when both are intact). Such a row is
+  // still listed (its plain columns are valid) so that one damaged session never hides the
+  // others; opening it for replay fails with kCorruption naming this.
+  std::string damage;
 };
 
 // The codec options a session was recorded with (from SessionRow::settings).
@@ -68,14 +72,22 @@ Dictionary settings_dictionary(const CodecOptions& codec, const Dictionary& extr
 // Inserts a new session row (status recording) and returns its id. kInvalidArgument if the name
 // is taken. Call inside a write transaction.
 [[nodiscard]] Result<int64_t> insert_session(Store& store, const SessionRow& row);
+// Every session row; a row whose metadata or settings blob is damaged comes with `damage` set
+// (and empty Dictionaries) instead of failing the list.
 [[nodiscard]] Result<std::vector<SessionRow>> list_sessions(Store& store);
 // By name, or by id when `key` is all digits; an empty key picks the only session (kInvalidArgument
 // when there are several, naming them).
 [[nodiscard]] Result<SessionRow> find_session(Store& store, std::string_view key);
 [[nodiscard]] Result<SessionRow> load_session(Store& store, int64_t session_id);
 
-// Property paths of a session, indexed by PropertyId.
-[[nodiscard]] Result<std::vector<std::string>> load_properties(Store& store, int64_t session_id);
+// Property paths of a session, indexed by PropertyId. Ids are dense; a hole (a lost row) is
+// kCorruption, unless `missing` is given: then each absent id gets the placeholder path
+// "<missing property N>" and is listed in `missing`, so that the rest of the session stays
+// readable.
+[[nodiscard]] Result<std::vector<std::string>> load_properties(
+    Store& store, int64_t session_id, std::vector<PropertyId>* missing = nullptr);
+// The placeholder path of a property whose row is lost.
+std::string missing_property_path(PropertyId id);
 
 // Variant <-> sealed blob (Godot 4 binary inside a kSessionData envelope, stored uncompressed).
 [[nodiscard]] Status seal_variant(const Variant& value, std::vector<uint8_t>& out);
