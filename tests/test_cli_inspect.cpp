@@ -14,33 +14,13 @@ namespace reel {
 namespace {
 
 using testing::count_lines;
+using testing::json_query;
 using testing::ReelRun;
+using testing::require_bad_input;
 using testing::run_reel;
 using testing::TempDir;
 
 using Fixture = testing::SessionFixture;
-
-// REQUIRE a bad-input failure: exit 2, nothing on stdout, one line on stderr holding `needle`.
-void require_bad_input(const ReelRun& r, const std::string& needle) {
-  INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  REQUIRE(r.exit_code == 2);
-  REQUIRE(r.out.empty());
-  REQUIRE(count_lines(r.err) == 1);
-  REQUIRE(r.err.find(needle) != std::string::npos);
-}
-
-// Runs python3 on `json`, printing `expr` evaluated with the parsed document bound to `d`;
-// returns what it printed.
-std::string json_query(const TempDir& dir, const std::string& json, const std::string& expr) {
-  const std::string doc = dir.file("doc.json"), script = dir.file("query.py");
-  std::ofstream(doc) << json;
-  std::ofstream(script) << "import json, sys\nd = json.load(open(sys.argv[1]))\nprint((" << expr
-                        << "))\n";
-  auto r = testing::run_command("python3 " + script + " " + doc);
-  INFO(json);
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
 
 std::string value_text_at(const std::string& db, FrameIndex frame, EntityId entity,
                           const std::string& path) {

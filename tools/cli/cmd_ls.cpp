@@ -4,6 +4,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "json_out.h"
 #include "time_parse.h"
 
 namespace reel::cli {
@@ -35,21 +36,17 @@ std::vector<SessionSummary> load_summaries(const std::string& db) {
 }
 
 void print_json_list(const std::string& db, const std::vector<SessionSummary>& sessions) {
-  JsonWriter j;
-  j.begin_object().field("database", db).key("sessions").begin_array();
+  Json list = Json::array();
   for (const auto& s : sessions) {
-    j.begin_object()
-        .field("id", s.row.id)
-        .field("name", s.row.name)
-        .field("duration", s.row.last_time)
-        .field("frames", s.row.frame_count)
-        .field("entities", s.entities)
-        .field("stored_bytes", s.row.stored_bytes)
-        .field("status", session_status_name(s.row.status))
-        .end_object();
+    list.push_back({{"id", s.row.id},
+                    {"name", s.row.name},
+                    {"duration", session_duration(s.row)},
+                    {"frames", s.row.frame_count},
+                    {"entities", s.entities},
+                    {"stored_bytes", s.row.stored_bytes},
+                    {"status", session_status_name(s.row.status)}});
   }
-  j.end_array().end_object();
-  print_json(j);
+  print_json({{"database", db}, {"sessions", std::move(list)}});
 }
 
 void print_table(const std::vector<SessionSummary>& sessions) {
@@ -59,7 +56,7 @@ void print_table(const std::vector<SessionSummary>& sessions) {
              "DURATION", "FRAMES", "ENTITIES", "SIZE", "STATUS");
   for (const auto& s : sessions) {
     fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
-               name_width, format_time(s.row.last_time), s.row.frame_count, s.entities,
+               name_width, format_time(session_duration(s.row)), s.row.frame_count, s.entities,
                human_bytes(s.row.stored_bytes), session_status_name(s.row.status));
   }
 }
@@ -71,7 +68,8 @@ void register_ls(CLI::App& app) {
   auto args = std::make_shared<SessionArgs>();
   add_session_args(*cmd, *args, /*with_session=*/false);
   cmd->footer(
-      "Columns: id, name, duration (m:ss.mmm), frames, entities ever spawned, stored size\n"
+      "Columns: id, name, duration (m:ss.mmm: the last frame's time plus one tick), frames, "
+      "entities ever spawned, stored size\n"
       "(chunks + keyframes), status (recording | closed | interrupted).\n\n"
       "Examples:\n"
       "  reel ls match.reel\n"

@@ -23,6 +23,7 @@ namespace {
 
 struct PlayArgs {
   SessionArgs session;
+  EntityFilter entities;
   std::string from, to;
   double rate = 1.0;
   bool loop = false;
@@ -156,6 +157,15 @@ class Pacer {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// `frame` with only what concerns the kept entities (events of other entities, and events of
+// no entity, left out).
+void keep_only(Frame& frame, const EntityFilter& only) {
+  std::erase_if(frame.spawns, [&](const Spawn& s) { return !only.keeps(s.entity); });
+  std::erase_if(frame.changes, [&](const PropertyChange& c) { return !only.keeps(c.entity); });
+  std::erase_if(frame.despawns, [&](EntityId id) { return !only.keeps(id); });
+  std::erase_if(frame.events, [&](const Event& e) { return !only.keeps(e.entity); });
+}
+
 std::vector<Event> events_of(Replayer& replayer, FrameIndex frame) {
   std::vector<Event> out;
   for (auto& r : value_or_throw(replayer.events(frame, frame))) {
@@ -164,18 +174,27 @@ std::vector<Event> events_of(Replayer& replayer, FrameIndex frame) {
   return out;
 }
 
-void play_once(Replayer& replayer, const FrameRange& range, double rate, RecordSink& sink) {
+void play_once(Replayer& replayer, const FrameRange& range, double rate, const EntityFilter& only,
+               RecordSink& sink) {
   const auto& paths = replayer.property_paths();
   const WorldState& first = *value_or_throw(replayer.seek(range.from));
   Pacer pacer(rate, first.time);
   Frame opening = full_state_frame(first);
   opening.events = events_of(replayer, range.from);
+  if (only.active()) keep_only(opening, only);
   sink.write(frame_record(opening, paths, /*reset=*/true), range.from);
   if (range.to == range.from) return;
+  Frame kept;
   throw_if_error(replayer.for_each_frame(
       range.from + 1, range.to, [&](const Frame& frame, const WorldState&) -> Status {
         pacer.wait_for(frame.time);
-        sink.write(frame_record(frame, paths, false), frame.index);
+        if (!only.active()) {
+          sink.write(frame_record(frame, paths, false), frame.index);
+          return {};
+        }
+        kept = frame;
+        keep_only(kept, only);
+        sink.write(frame_record(kept, paths, false), frame.index);
         return {};
       }));
 }
@@ -188,11 +207,12 @@ void run_play(const PlayArgs& args) {
                    "refusing to write binary to a terminal; use --out FILE or redirect");
   }
   auto replayer = open_session(args.session);
+  require_known_entities(args.session.db, *replayer, args.entities);
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   GodotDialect dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   RecordSink sink(args.out, dialect, /*flush_each=*/args.rate > 0);
   do {
-    play_once(*replayer, range, args.rate, sink);
+    play_once(*replayer, range, args.rate, args.entities, sink);
   } while (args.loop);
   sink.finish();
 }
@@ -209,6 +229,8 @@ void register_play(CLI::App& app) {
       ->type_name("POS");
   cmd->add_option("--rate", args->rate, "Speed: 1 = real time, 2.0 = twice as fast, 0 = no pacing")
       ->capture_default_str();
+  add_entity_filter(*cmd, args->entities,
+                    "Only this entity's spawns, changes, despawns and events (repeatable)");
   cmd->add_flag("--loop", args->loop, "Start again from --from after --to, forever");
   cmd->add_option("--out", args->out,
                   "Write to this file (or named pipe) instead of stdout; needed when stdout is a "
@@ -220,11 +242,14 @@ void register_play(CLI::App& app) {
       "Each record is a u32 little-endian length followed by var_to_bytes of a Dictionary\n"
       "{frame, tick, time, changes, spawns, despawns, events, reset}: read it in Godot with\n"
       "File.get_var() (3.x) / FileAccess.get_var() (4.x) or StreamPeer.get_var(). The first\n"
-      "record of every pass has reset = true and carries the full state. See tools/cli/PLAY.md.\n\n"
+      "record of every pass has reset = true and carries the full state. With --entity, every\n"
+      "record holds only those entities (events of no entity left out); each frame still has\n"
+      "its record. See tools/cli/PLAY.md.\n\n"
       "Examples:\n"
       "  reel play match.reel --rate 0 --out frames.bin\n"
       "  reel play match.reel match-1 --from 1:00 --to 1:30 --rate 2.0 | my_godot_consumer\n"
-      "  reel play match.reel --godot 3 --loop --out /tmp/replay.fifo");
+      "  reel play match.reel --godot 3 --loop --out /tmp/replay.fifo\n"
+      "  reel play match.reel --entity 17 --rate 0 --out player17.bin");
   cmd->callback([args] { run_play(*args); });
 }
 
