@@ -456,7 +456,7 @@ void print_table(const Report& r) {
     }
     fmt::print(
         "{:<22} {:>11.1f} {:>8} {:>8} {:>10.2f} {:>9.0f}x {:>7.1f}us {:>7.1f}us {:>8.1f}us "
-        "{:>7.1f}MB\n",
+        "{:>6.1f}MiB\n",
         config_name(row.config), r.bytes_per_frame(row.config),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kRosbagStyle)),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kFullState)),

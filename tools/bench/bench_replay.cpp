@@ -416,11 +416,12 @@ void run(const BenchReplayOptions& options) {
       },
       ">= 600x");
   row(
-      "peak RSS MB", [](const Figures& f) { return fmt::format("{:.1f}", f.peak_rss_kb / 1024.0); },
-      "<= 256 MB");
-  fmt::print("{:<28}", "file MB");
+      "peak RSS MiB",
+      [](const Figures& f) { return fmt::format("{:.1f}", f.peak_rss_kb / 1024.0); }, "<= 256 MiB");
+  fmt::print("{:<28}", "file MiB");
   for (Config c : kConfigs) {
-    fmt::print(" {:>25.1f}", bench::database_bytes((dir / file_name(c, options)).string()) / 1e6);
+    fmt::print(" {:>25.1f}",
+               bench::database_bytes((dir / file_name(c, options)).string()) / (1024.0 * 1024.0));
   }
   fmt::print("\n");
   for (size_t i = 0; i < results.size(); ++i) {
