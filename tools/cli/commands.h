@@ -17,5 +17,9 @@ void register_events(CLI::App& app);
 void register_diff(CLI::App& app);
 void register_play(CLI::App& app);
 void register_scrub(CLI::App& app);
+// `reel completion bash|zsh` and `reel manual` (cmd_completion.cpp, cmd_manual.cpp) walk the
+// whole command tree when they run.
+void register_completion(CLI::App& app);
+void register_manual(CLI::App& app);
 
 }  // namespace reel::cli

@@ -26,5 +26,7 @@ int main(int argc, char** argv) {
   reel::cli::register_diff(app);
   reel::cli::register_play(app);
   reel::cli::register_scrub(app);
+  reel::cli::register_completion(app);
+  reel::cli::register_manual(app);
   return reel::cli::run_cli(app, argc, argv);
 }
