@@ -14,8 +14,9 @@
 #   cd build && cpack                             builds reel-VERSION-Linux-ARCH.tar.gz holding
 #                                                 the same tree, for an operator to unpack.
 #
-# The libraries are found by walking the source tree (every static library named reel_*), so a
-# library added later is installed and exported without a change here.
+# The libraries are found by walking the source tree (every static or interface library named
+# reel_* outside tools/ and tests/), so a library added later is installed and exported without a
+# change here.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,7 +26,10 @@ function(reel_collect_libraries dir out)
   set(found "")
   foreach(t IN LISTS targets)
     get_target_property(type ${t} TYPE)
-    if(type STREQUAL "STATIC_LIBRARY" AND t MATCHES "^reel_")
+    get_target_property(source_dir ${t} SOURCE_DIR)
+    # The libraries of the tools (CLI plumbing, benchmarks) and tests are not public.
+    if(t MATCHES "^reel_" AND (type STREQUAL "STATIC_LIBRARY" OR type STREQUAL "INTERFACE_LIBRARY")
+       AND NOT source_dir MATCHES "^${PROJECT_SOURCE_DIR}/(tools|tests)(/|$)")
       list(APPEND found ${t})
     endif()
   endforeach()
@@ -37,12 +41,14 @@ function(reel_collect_libraries dir out)
 endfunction()
 
 reel_collect_libraries(${PROJECT_SOURCE_DIR} REEL_LIBRARIES)
-list(FILTER REEL_LIBRARIES EXCLUDE REGEX "test|fuzz")
 
 # Each library's include directories are source paths; an installed library finds its headers
 # under include/. Every public header tree is installed there as it is (include/reel/...).
 foreach(lib IN LISTS REEL_LIBRARIES)
   get_target_property(dirs ${lib} INTERFACE_INCLUDE_DIRECTORIES)
+  if(NOT dirs)
+    continue()  # an umbrella target: its headers come with the libraries it links
+  endif()
   set(wrapped "")
   foreach(d IN LISTS dirs)
     if(d MATCHES "^\\$<")
