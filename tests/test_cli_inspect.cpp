@@ -7,8 +7,8 @@
 
 #include "cli_session_fixture.h"
 #include "reel/codec/frame_codec.h"
-#include "reel/variant/variant_text.h"
 #include "reel/replay/replayer.h"
+#include "reel/variant/variant_text.h"
 
 namespace reel {
 namespace {
@@ -44,7 +44,7 @@ TEST_CASE("reel ls lists each session with its frames, entities and status", "[c
   REQUIRE(count_lines(r.out) == 3);  // header + two sessions
   REQUIRE(r.out.find("match-1") != std::string::npos);
   REQUIRE(r.out.find("match-2") != std::string::npos);
-  REQUIRE(r.out.find("0:04.983") != std::string::npos);
+  REQUIRE(r.out.find("0:05.000") != std::string::npos);  // the end: last frame 0:04.983 + 1 tick
   REQUIRE(r.out.find("closed") != std::string::npos);
 
   auto j = f.reel("ls " + f.db + " --json");
@@ -116,7 +116,8 @@ TEST_CASE("reel show prints the exact state at a frame or a time", "[cli]") {
     REQUIRE(json_query(f.dir, r.out,
                        "d['frame'], d['entities'][0]['class'], "
                        "d['entities'][0]['properties']['position']") ==
-            "(120, 'Player', {'type': 'Vector3', 'text': '" + position_120 + "'})\n");
+            "(120, 'Player', {'type': 'Vector3', 'text': '" + position_120 +
+                "', 'value': [60.0, 1.0, -120.0]})\n");
   }
 }
 
