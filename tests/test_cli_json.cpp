@@ -11,17 +11,16 @@ namespace {
 using testing::json_query;
 using testing::TempDir;
 
-// One frame: entity 7 of class "Bad\xffName" holding a String with a truncated UTF-8 sequence,
-// an event and a metadata key with invalid bytes, and one value of each math type.
+// One frame: entity 7 of class "Bad\xffName", a property path and an event name with invalid
+// bytes (names are stored as given; String values must be valid UTF-8 to decode), and math types.
 void record_odd_session(const std::string& path) {
   SessionInfo info{.name = "odd", .tick_rate = 60};
-  info.metadata.set("team\xfe", "caf\xc3");
   auto rec = Recorder::open(path, info);
   REQUIRE_OK(rec);
   Recorder& r = **rec;
   r.begin_frame(0, 0.0);
   r.spawn(7, "Bad\xffName");
-  r.set(7, "label", "caf\xc3");
+  r.set(7, "label\xc3", "cafe");
   r.set(7, "v2", Vector2{0.1f, -2});
   r.set(7, "v3i", Vector3i{1, -2, 3});
   r.set(7, "rect", Rect2{{1, 2}, {3, 4}});
@@ -50,15 +49,14 @@ TEST_CASE("--json output is valid UTF-8 even when recorded strings are not", "[c
   // json_query reads the document as strict UTF-8: it fails on any raw invalid byte.
   REQUIRE(json_query(f.dir, show.out,
                      "d['entities'][0]['class'] == 'Bad\\ufffdName', "
-                     "d['entities'][0]['properties']['label']['value'] == 'caf\\ufffd'") ==
+                     "d['entities'][0]['properties']['label\\ufffd']['value'] == 'cafe'") ==
           "(True, True)\n");
   auto events = f.reel("events " + f.db + " --json");
   REQUIRE(events.exit_code == 0);
   REQUIRE(json_query(f.dir, events.out, "d['events'][0]['name'] == 'hit\\ufffd'") == "True\n");
   auto info = f.reel("info " + f.db + " --json");
   REQUIRE(info.exit_code == 0);
-  REQUIRE(json_query(f.dir, info.out, "d['metadata']['team\\ufffd']['value'] == 'caf\\ufffd'") ==
-          "True\n");
+  REQUIRE(json_query(f.dir, info.out, "'label\\ufffd' in d['properties']") == "True\n");
 }
 
 TEST_CASE("--json gives math types their numeric components in the text form's order",
