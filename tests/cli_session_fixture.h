@@ -87,4 +87,29 @@ inline size_t count_lines(const std::string& text) {
   return n;
 }
 
+// REQUIRE a bad-input failure: exit 2, nothing on stdout, one line on stderr holding `needle`.
+inline void require_bad_input(const ReelRun& r, const std::string& needle) {
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 2);
+  REQUIRE(r.out.empty());
+  REQUIRE(count_lines(r.err) == 1);
+  REQUIRE(r.err.find(needle) != std::string::npos);
+}
+
+// Runs python3 on `json` (read as strict UTF-8: an invalid byte fails the test), printing `expr`
+// evaluated with the parsed document bound to `d`; returns what it printed.
+inline std::string json_query(const TempDir& dir, const std::string& json,
+                              const std::string& expr) {
+  const std::string doc = dir.file("doc.json"), script = dir.file("query.py");
+  std::ofstream(doc) << json;
+  std::ofstream(script) << "import json, sys\n"
+                           "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+                           "print(("
+                        << expr << "))\n";
+  auto r = run_command("python3 " + script + " " + doc);
+  INFO(json);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
 }  // namespace reel::testing

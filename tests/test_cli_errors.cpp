@@ -60,10 +60,11 @@ void require_plain_error(const ReelRun& r, const std::string& needle, int exit_c
 
 TEST_CASE("an unknown command is named, with a suggestion or the list of commands", "[cli]") {
   Fixture f;
-  require_plain_error(f.reel("foo"),
-                      "reel: unknown command 'foo'; commands: variant, bench, "
-                      "record, ls, info, show, history, events, diff, play, export, import, "
-                      "scrub, recover, verify, salvage, help (run `reel --help` for more)");
+  require_plain_error(
+      f.reel("foo"),
+      "reel: unknown command 'foo'; commands: variant, bench, "
+      "record, ls, info, show, history, events, diff, play, export, import, scrub, recover, "
+      "verify, salvage, completion, manual, help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
   require_plain_error(f.reel("histroy " + f.db), "did you mean 'history'?");

@@ -7,40 +7,20 @@
 
 #include "cli_session_fixture.h"
 #include "reel/codec/frame_codec.h"
-#include "reel/variant/variant_text.h"
 #include "reel/replay/replayer.h"
+#include "reel/variant/variant_text.h"
 
 namespace reel {
 namespace {
 
 using testing::count_lines;
+using testing::json_query;
 using testing::ReelRun;
+using testing::require_bad_input;
 using testing::run_reel;
 using testing::TempDir;
 
 using Fixture = testing::SessionFixture;
-
-// REQUIRE a bad-input failure: exit 2, nothing on stdout, one line on stderr holding `needle`.
-void require_bad_input(const ReelRun& r, const std::string& needle) {
-  INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  REQUIRE(r.exit_code == 2);
-  REQUIRE(r.out.empty());
-  REQUIRE(count_lines(r.err) == 1);
-  REQUIRE(r.err.find(needle) != std::string::npos);
-}
-
-// Runs python3 on `json`, printing `expr` evaluated with the parsed document bound to `d`;
-// returns what it printed.
-std::string json_query(const TempDir& dir, const std::string& json, const std::string& expr) {
-  const std::string doc = dir.file("doc.json"), script = dir.file("query.py");
-  std::ofstream(doc) << json;
-  std::ofstream(script) << "import json, sys\nd = json.load(open(sys.argv[1]))\nprint((" << expr
-                        << "))\n";
-  auto r = testing::run_command("python3 " + script + " " + doc);
-  INFO(json);
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
 
 std::string value_text_at(const std::string& db, FrameIndex frame, EntityId entity,
                           const std::string& path) {
@@ -64,7 +44,7 @@ TEST_CASE("reel ls lists each session with its frames, entities and status", "[c
   REQUIRE(count_lines(r.out) == 3);  // header + two sessions
   REQUIRE(r.out.find("match-1") != std::string::npos);
   REQUIRE(r.out.find("match-2") != std::string::npos);
-  REQUIRE(r.out.find("0:04.983") != std::string::npos);
+  REQUIRE(r.out.find("0:05.000") != std::string::npos);  // the end: last frame 0:04.983 + 1 tick
   REQUIRE(r.out.find("closed") != std::string::npos);
 
   auto j = f.reel("ls " + f.db + " --json");
@@ -136,7 +116,8 @@ TEST_CASE("reel show prints the exact state at a frame or a time", "[cli]") {
     REQUIRE(json_query(f.dir, r.out,
                        "d['frame'], d['entities'][0]['class'], "
                        "d['entities'][0]['properties']['position']") ==
-            "(120, 'Player', {'type': 'Vector3', 'text': '" + position_120 + "'})\n");
+            "(120, 'Player', {'type': 'Vector3', 'text': '" + position_120 +
+                "', 'value': [60.0, 1.0, -120.0]})\n");
   }
 }
 

@@ -64,6 +64,35 @@ TEST_CASE("reel play writes one store_var record per frame that rebuilds the ses
   }
 }
 
+TEST_CASE("reel play --entity streams only the entities named, one record per frame",
+          "[cli][play][filters]") {
+  Fixture f;
+  const std::string out = f.dir.file("enemy.bin");
+  auto r =
+      run_reel(f.dir, "play " + f.db + " --entity 2 --entity 3 --rate 0 --from 90 --out " + out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto records = decode_stream(read_bytes(out), GodotDialect::kGodot4);
+  REQUIRE(records.size() == testing::kFixtureFrames - 90);
+  // The reset record holds entity 2 only (3 spawns at 100), no jump of entity 1 at frame 90.
+  REQUIRE(to_text(field(records[0], "spawns")) == "[[2, \"Enemy\"]]");
+  REQUIRE(to_text(field(records[0], "events")) == "[]");
+  ConsumerWorld world;
+  for (const auto& rec : records) {
+    world.apply(rec);
+    for (const auto& c : array_field(rec, "changes")) {
+      REQUIRE(c.get<Array>().items[0].get<int64_t>() != 1);
+    }
+    REQUIRE(to_text(field(rec, "events")) == "[]");  // jumps are entity 1's, score is no one's
+  }
+  REQUIRE(world.classes == std::map<EntityId, std::string>{{3, "Pickup"}});
+  REQUIRE(to_text(field(records[150 - 90], "despawns")) == "[2]");
+
+  auto unknown = run_reel(f.dir, "play " + f.db + " --entity 7 --rate 0 --out " + out);
+  REQUIRE(unknown.exit_code == 2);
+  REQUIRE(unknown.err.find("--entity 7: session 'match-1' has no entity 7") != std::string::npos);
+}
+
 TEST_CASE("reel play --from starts with a reset record holding the full state", "[cli][play]") {
   Fixture f;
   const std::string out = f.dir.file("frames.bin");

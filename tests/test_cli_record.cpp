@@ -34,7 +34,7 @@ TEST_CASE("reel record writes a 5 s crowd session and summarises it", "[cli]") {
 
 TEST_CASE("reel record rejects a malformed duration with exit 2", "[cli]") {
   TempDir dir;
-  for (const char* bad : {"10", "5x", "m", "1m2h", "0s"}) {
+  for (const char* bad : {"0", "5x", "m", "1m2h", "0s"}) {
     const auto result =
         run_command(reel_record(std::string("--duration ") + bad + " --out " + dir.file("x.reel")));
     INFO(bad << ": " << result.out);

@@ -105,7 +105,7 @@ TEST_CASE("reel scrub steps, jumps, seeks, filters and quits in a terminal", "[c
   CHECK(contains(s, "(2 of 2 entities)"));
   CHECK(contains(s, "       1  Player                position=Vector3(0, 1, 0)  health=100"));
   CHECK(contains(s, "       2  Enemy "));
-  CHECK(contains(s, "time 0:00.000/0:04.983  [paused] 1x"));
+  CHECK(contains(s, "time 0:00.000/0:05.000  [paused] 1x"));
 
   SECTION("arrow keys step one frame; a burst of keys lands on the sum") {
     tmux.keys("Right");
@@ -140,7 +140,7 @@ TEST_CASE("reel scrub steps, jumps, seeks, filters and quits in a terminal", "[c
     tmux.literal("2s");
     tmux.keys("Enter");
     s = tmux.wait_for("frame 120/299");
-    CHECK(contains(s, "time 0:02.000/0:04.983"));
+    CHECK(contains(s, "time 0:02.000/0:05.000"));
     CHECK(contains(s, "(3 of 3 entities)"));
     CHECK(contains(s, "position=Vector3(60, 1, -120)  health=98"));
     tmux.keys("g");
@@ -188,6 +188,41 @@ TEST_CASE("reel scrub steps, jumps, seeks, filters and quits in a terminal", "[c
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(!tmux.alive());  // q ended the program, and with it the only tmux session
+}
+
+TEST_CASE("reel scrub's id filter is exact, its class filter a substring", "[cli][scrub]") {
+  TempDir dir;
+  const std::string db = dir.file("ids.reel");
+  {
+    auto rec = Recorder::open(db, {.name = "ids", .tick_rate = 60});
+    REQUIRE_OK(rec);
+    (*rec)->begin_frame(0, 0.0);
+    for (EntityId id : {4, 45, 145, 450}) (*rec)->spawn(id, id == 450 ? "Barrel" : "Crate");
+    REQUIRE_STATUS_OK((*rec)->end_frame());
+    REQUIRE_STATUS_OK((*rec)->close());
+  }
+  TmuxServer tmux;
+  tmux.start(std::string(REEL_BINARY) + " scrub " + db);
+  tmux.wait_for("(4 of 4 entities)");
+  tmux.keys("/");
+  tmux.literal("45");
+  tmux.keys("Enter");
+  std::string s = tmux.wait_for("(1 of 4 entities, filter '45')");
+  CHECK(contains(s, "      45  Crate"));
+  CHECK(!contains(s, "     145  Crate"));
+  tmux.keys("/");
+  tmux.literal("rat");
+  tmux.keys("Enter");
+  s = tmux.wait_for("(3 of 4 entities, filter 'rat')");
+  CHECK(!contains(s, "Barrel"));
+  tmux.keys("q");
+}
+
+TEST_CASE("reel scrub --help says + doubles the rate", "[cli][scrub]") {
+  TempDir dir;
+  auto r = testing::run_reel(dir, "scrub --help");
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.find("+ doubles the rate, - halves it") != std::string::npos);
 }
 
 TEST_CASE("reel scrub refuses to run without a terminal", "[cli][scrub]") {

@@ -28,6 +28,7 @@
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"
 #include "reel/samples/feeder.h"
+#include "time_parse.h"
 
 namespace reel::cli {
 namespace {
@@ -455,7 +456,7 @@ void print_table(const Report& r) {
     }
     fmt::print(
         "{:<22} {:>11.1f} {:>8} {:>8} {:>10.2f} {:>9.0f}x {:>7.1f}us {:>7.1f}us {:>8.1f}us "
-        "{:>7.1f}MB\n",
+        "{:>6.1f}MiB\n",
         config_name(row.config), r.bytes_per_frame(row.config),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kRosbagStyle)),
         fmt::format("1/{:.1f}", r.times_smaller(row.config, Config::kFullState)),
@@ -499,9 +500,8 @@ void run_bench_record(const BenchRecordOptions& options) {
   throw_if_error(options.crowd.validate(), "bench record");
   int64_t frames = options.frames;
   if (frames <= 0) {
-    const double seconds =
-        value_or_throw(samples::parse_duration_seconds(options.duration), "--duration");
-    frames = samples::frames_in(seconds, options.crowd.tick_rate);
+    frames =
+        value_or_throw(parse_frame_count(options.duration, options.crowd.tick_rate), "--duration");
   }
   namespace fs = std::filesystem;
   const bool own_dir = options.dir.empty();
@@ -560,7 +560,8 @@ void register_bench_record(CLI::App& bench) {
   auto* cmd = bench.add_subcommand(
       "record",
       "Record the crowd sample with Reel (lossless, lossy) and two plain SQLite baselines");
-  cmd->add_option("--duration", options->duration, "Session length: 90s, 10m, 1h, 2h30m")
+  cmd->add_option("--duration", options->duration,
+                  "Session length: a time (90s, 10m, 1:30, 2h30m) or a frame count (5400)")
       ->capture_default_str();
   cmd->add_option("--frames", options->frames, "Number of frames (overrides --duration)");
   cmd->add_option("--players", options->crowd.players, "Players online")->capture_default_str();

@@ -33,6 +33,7 @@
 #include "reel/samples/crowd.h"
 #include "reel/samples/duration.h"
 #include "reel/samples/feeder.h"
+#include "time_parse.h"
 
 namespace reel::cli {
 namespace {
@@ -345,9 +346,8 @@ std::string latency_cell(const Latency& l) {
 void run(const BenchReplayOptions& options) {
   samples::CrowdOptions crowd_options;
   crowd_options.seed = options.seed;
-  const double seconds =
-      value_or_throw(samples::parse_duration_seconds(options.duration), "--duration");
-  const int64_t frames = samples::frames_in(seconds, crowd_options.tick_rate);
+  const int64_t frames =
+      value_or_throw(parse_frame_count(options.duration, crowd_options.tick_rate), "--duration");
   if (options.samples < 1) throw CliError(kExitBadInput, "--samples must be >= 1");
 
   std::filesystem::path dir = options.db_dir;
@@ -416,11 +416,12 @@ void run(const BenchReplayOptions& options) {
       },
       ">= 600x");
   row(
-      "peak RSS MB", [](const Figures& f) { return fmt::format("{:.1f}", f.peak_rss_kb / 1024.0); },
-      "<= 256 MB");
-  fmt::print("{:<28}", "file MB");
+      "peak RSS MiB",
+      [](const Figures& f) { return fmt::format("{:.1f}", f.peak_rss_kb / 1024.0); }, "<= 256 MiB");
+  fmt::print("{:<28}", "file MiB");
   for (Config c : kConfigs) {
-    fmt::print(" {:>25.1f}", bench::database_bytes((dir / file_name(c, options)).string()) / 1e6);
+    fmt::print(" {:>25.1f}",
+               bench::database_bytes((dir / file_name(c, options)).string()) / (1024.0 * 1024.0));
   }
   fmt::print("\n");
   for (size_t i = 0; i < results.size(); ++i) {
@@ -435,7 +436,8 @@ void register_bench_replay(CLI::App& bench) {
   auto options = std::make_shared<BenchReplayOptions>();
   auto* cmd = bench.add_subcommand(
       "replay", "Seek, step-back and playback speed of Reel vs the plain baselines (crowd sample)");
-  cmd->add_option("--duration", options->duration, "Session length: 90s, 10m, 1h")
+  cmd->add_option("--duration", options->duration,
+                  "Session length: a time (90s, 10m, 1:30, 1h) or a frame count (5400)")
       ->capture_default_str();
   cmd->add_option("--db", options->db_dir,
                   "Directory holding the recordings: reused when present, else recorded and kept");

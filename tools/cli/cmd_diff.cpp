@@ -1,5 +1,5 @@
-// `reel diff DB [SESSION] A B`: what changed between two frames: entities spawned and despawned,
-// properties changed (old -> new), added or removed.
+// `reel diff DB [SESSION] A B [--entity ID ...]`: what changed between two frames: entities spawned
+// and despawned, properties changed (old -> new), added or removed.
 #include <algorithm>
 #include <set>
 
@@ -8,6 +8,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "json_out.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -16,6 +17,7 @@ namespace {
 
 struct DiffArgs {
   SessionArgs session;
+  EntityFilter entities;
   std::vector<std::string> positions;  // [SESSION] A B after DB
 };
 
@@ -38,11 +40,15 @@ struct WorldDiff {
 };
 
 // REQUIRES: `a` and `b` outlive the result (it points into them).
-WorldDiff diff_states(const WorldState& a, const WorldState& b) {
+WorldDiff diff_states(const WorldState& a, const WorldState& b, const EntityFilter& only) {
   WorldDiff d;
   std::set<EntityId> ids;
-  for (const auto& [id, e] : a.entities) ids.insert(id);
-  for (const auto& [id, e] : b.entities) ids.insert(id);
+  for (const auto& [id, e] : a.entities) {
+    if (only.keeps(id)) ids.insert(id);
+  }
+  for (const auto& [id, e] : b.entities) {
+    if (only.keeps(id)) ids.insert(id);
+  }
   for (EntityId id : ids) {
     auto ia = a.entities.find(id), ib = b.entities.find(id);
     const EntityState* ea = ia == a.entities.end() ? nullptr : &ia->second;
@@ -95,43 +101,27 @@ void print_text(const Replayer& r, const WorldState& a, const WorldState& b, con
   }
 }
 
-void write_entities(JsonWriter& j, const std::vector<EntityRef>& list) {
-  j.begin_array();
-  for (const auto& e : list) {
-    j.begin_object().field("id", e.id).field("class", e.state->class_name).end_object();
-  }
-  j.end_array();
-}
-
-void write_optional_variant(JsonWriter& j, const Variant* v) {
-  if (v) {
-    j.variant(*v);
-  } else {
-    j.null();
-  }
+Json entities_json(const std::vector<EntityRef>& list) {
+  Json out = Json::array();
+  for (const auto& e : list) out.push_back({{"id", e.id}, {"class", e.state->class_name}});
+  return out;
 }
 
 void print_json_diff(const Replayer& r, const WorldState& a, const WorldState& b,
                      const WorldDiff& d) {
-  JsonWriter j;
-  j.begin_object().field("session", r.session().name);
-  j.key("a").begin_object().field("frame", a.frame).field("time", a.time).end_object();
-  j.key("b").begin_object().field("frame", b.frame).field("time", b.time).end_object();
-  j.key("spawned");
-  write_entities(j, d.spawned);
-  j.key("despawned");
-  write_entities(j, d.despawned);
-  j.key("changed").begin_array();
+  Json changed = Json::array();
   for (const auto& c : d.changed) {
-    j.begin_object().field("entity", c.entity).field("property", path_of(r, c.property));
-    j.key("old");
-    write_optional_variant(j, c.before);
-    j.key("new");
-    write_optional_variant(j, c.after);
-    j.end_object();
+    changed.push_back({{"entity", c.entity},
+                       {"property", path_of(r, c.property)},
+                       {"old", variant_json_or_null(c.before)},
+                       {"new", variant_json_or_null(c.after)}});
   }
-  j.end_array().end_object();
-  print_json(j);
+  print_json({{"session", r.session().name},
+              {"a", {{"frame", a.frame}, {"time", a.time}}},
+              {"b", {{"frame", b.frame}, {"time", b.time}}},
+              {"spawned", entities_json(d.spawned)},
+              {"despawned", entities_json(d.despawned)},
+              {"changed", std::move(changed)}});
 }
 
 void run_diff(DiffArgs& args) {
@@ -143,11 +133,12 @@ void run_diff(DiffArgs& args) {
     throw CliError(kExitBadInput, "needs two frames or times: reel diff DB [SESSION] A B");
   }
   auto replayer = open_session(args.session);
+  require_known_entities(args.session.db, *replayer, args.entities);
   FrameIndex fa = resolve_position(*replayer, args.positions[0], "A");
   FrameIndex fb = resolve_position(*replayer, args.positions[1], "B");
   WorldState a = *value_or_throw(replayer->seek(fa));  // a copy: the next seek moves the cursor
   const WorldState& b = *value_or_throw(replayer->seek(fb));
-  WorldDiff d = diff_states(a, b);
+  WorldDiff d = diff_states(a, b, args.entities);
   if (args.session.json) {
     print_json_diff(*replayer, a, b, d);
   } else {
@@ -165,15 +156,17 @@ void register_diff(CLI::App& app) {
                   "[SESSION] A B: optional session name or id, then two frames or times")
       ->expected(2, 3)
       ->required();
+  add_entity_filter(*cmd, args->entities, "Only this entity (repeatable)");
   cmd->footer(
       "Lines: '+ entity ID CLASS' spawned, '- entity ID CLASS' despawned,\n"
       "'~ entity ID PATH: OLD -> NEW' changed ((absent) when missing on one side).\n"
       "A spawned entity's properties show as (absent) -> value. An id despawned and spawned\n"
-      "again in between shows as - and +.\n\n"
+      "again in between shows as - and +. --entity keeps only the entities named (an id the\n"
+      "session never had is an error).\n\n"
       "Examples:\n"
       "  reel diff match.reel 100 200\n"
       "  reel diff match.reel match-1 1:00 1:05.5\n"
-      "  reel diff match.reel 0 20s --json");
+      "  reel diff match.reel 0 20s --entity 17 --json");
   cmd->callback([args] { run_diff(*args); });
 }
 

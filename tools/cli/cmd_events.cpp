@@ -1,5 +1,5 @@
-// `reel events DB [SESSION] [--name NAME ...] [--from POS] [--to POS]`: recorded events in frame
-// order.
+// `reel events DB [SESSION] [--name NAME ...] [--entity ID ...] [--from POS] [--to POS]`: recorded
+// events in frame order.
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -9,6 +9,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "json_out.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -18,6 +19,7 @@ namespace {
 struct EventsArgs {
   SessionArgs session;
   std::vector<std::string> names;
+  EntityFilter entities;
   std::string from, to;
   bool skip_damaged = false;
 };
@@ -55,6 +57,9 @@ std::vector<EventRecord> load_events(Replayer& replayer, const EventsArgs& args,
       return std::tie(a.frame, a.seq) < std::tie(b.frame, b.seq);
     });
   }
+  if (args.entities.active()) {
+    std::erase_if(records, [&](const EventRecord& r) { return !args.entities.keeps(r.entity); });
+  }
   for (auto& r : records) {
     // Stored with the event since format version 2; decoded for older sessions.
     if (!r.time) r.time = value_or_throw(replayer.time_of(r.frame));
@@ -72,25 +77,18 @@ void print_text(const std::vector<EventRecord>& events) {
 
 void print_json_events(const Replayer& replayer, const FrameRange& range,
                        const std::vector<EventRecord>& events) {
-  JsonWriter j;
-  j.begin_object()
-      .field("session", replayer.session().name)
-      .field("from", range.from)
-      .field("to", range.to)
-      .key("events")
-      .begin_array();
+  Json list = Json::array();
   for (const auto& r : events) {
-    j.begin_object().field("frame", r.frame).field("time", *r.time).field("name", r.name);
-    j.key("entity");
-    if (r.entity < 0) {
-      j.null();
-    } else {
-      j.value(r.entity);
-    }
-    j.key("args").variant(r.args).end_object();
+    list.push_back({{"frame", r.frame},
+                    {"time", *r.time},
+                    {"name", r.name},
+                    {"entity", r.entity < 0 ? Json(nullptr) : Json(r.entity)},
+                    {"args", variant_json(r.args)}});
   }
-  j.end_array().end_object();
-  print_json(j);
+  print_json({{"session", replayer.session().name},
+              {"from", range.from},
+              {"to", range.to},
+              {"events", std::move(list)}});
 }
 
 }  // namespace
@@ -103,20 +101,25 @@ void register_events(CLI::App& app) {
   cmd->add_flag("--skip-damaged", args->skip_damaged,
                 "Leave out events whose arguments are damaged, reporting each on stderr (exit 3 "
                 "at the end)");
+  add_entity_filter(*cmd, args->entities, "Only events of this entity (repeatable)");
   cmd->add_option("--from", args->from, "First frame or time (default: the first frame)")
       ->type_name("POS");
   cmd->add_option("--to", args->to, "Last frame or time (default: the last frame)")
       ->type_name("POS");
   cmd->footer(
       "ENTITY is - for events not tied to an entity; ARGS print in Godot's text form.\n"
-      "A --name the session never recorded is an error (exit 2) that lists the names it has.\n\n"
+      "A --name the session never recorded is an error (exit 2) that lists the names it has;\n"
+      "so is an --entity it never had. With --entity, events not tied to an entity are left "
+      "out.\n\n"
       "Examples:\n"
       "  reel events match.reel\n"
       "  reel events match.reel match-1 --name jump --name die --from 1:00 --to 2:00\n"
+      "  reel events match.reel --entity 17 --entity 18\n"
       "  reel events match.reel --name score --json");
   cmd->callback([args] {
     auto replayer = open_session(args->session);
     require_known_names(*replayer, *args);
+    require_known_entities(args->session.db, *replayer, args->entities);
     FrameRange range = resolve_range(*replayer, args->from, args->to);
     DamageSkipper skipper(args->session.db);
     auto events = load_events(*replayer, *args, range, skipper);

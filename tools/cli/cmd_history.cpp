@@ -7,6 +7,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "inspect_common.h"
+#include "json_out.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -34,27 +35,19 @@ void print_text(const HistoryArgs& args, const FrameRange& range,
 
 void print_json_history(const HistoryArgs& args, const Replayer& replayer, const FrameRange& range,
                         const std::vector<PropertySample>& samples) {
-  JsonWriter j;
-  j.begin_object()
-      .field("session", replayer.session().name)
-      .field("entity", args.entity)
-      .field("property", args.property)
-      .field("from", range.from)
-      .field("to", range.to)
-      .key("samples")
-      .begin_array();
+  Json list = Json::array();
   for (const auto& s : samples) {
-    j.begin_object().field("frame", s.frame).field("time", s.time).field("present", s.present);
-    j.key("value");
-    if (s.present) {
-      j.variant(s.value);
-    } else {
-      j.null();
-    }
-    j.end_object();
+    list.push_back({{"frame", s.frame},
+                    {"time", s.time},
+                    {"present", s.present},
+                    {"value", s.present ? variant_json(s.value) : Json(nullptr)}});
   }
-  j.end_array().end_object();
-  print_json(j);
+  print_json({{"session", replayer.session().name},
+              {"entity", args.entity},
+              {"property", args.property},
+              {"from", range.from},
+              {"to", range.to},
+              {"samples", std::move(list)}});
 }
 
 // Throws unless the entity is alive at some frame of the range (an id never spawned there is a

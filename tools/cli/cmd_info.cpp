@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "inspect_common.h"
 #include "reel/store/liveness.h"
+#include "json_out.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -78,61 +79,52 @@ double bytes_per_frame(const schema::SessionRow& row) {
   return row.frame_count > 0 ? static_cast<double>(row.stored_bytes) / row.frame_count : 0.0;
 }
 
-void print_dictionary_json(JsonWriter& j, const Dictionary& d) {
-  j.begin_object();
+// Keys print as their String (or text form for other key types); a later duplicate of the same
+// printed key replaces the earlier one.
+Json dictionary_json(const Dictionary& d) {
+  Json out = Json::object();
   for (size_t i = 0; i < d.size(); ++i) {
     const Variant& k = d.keys()[i];
     const std::string* s = k.get_if<std::string>();
-    j.key(s ? *s : to_text(k));
-    j.variant(d.values()[i]);
+    out[s ? *s : to_text(k)] = variant_json(d.values()[i]);
   }
-  j.end_object();
+  return out;
 }
 
 void print_info_json(const SessionInfoView& v) {
   const auto& r = v.row;
-  JsonWriter j;
-  j.begin_object()
-      .field("id", r.id)
-      .field("name", r.name)
-      .field("status", session_status_name(r.status))
-      .field("end_reason", r.end_reason)
-      .field("frames_handed_over", r.frames_handed_over)
-      .field("resumes", r.resumes)
-      .key("owner")
-      .begin_object()
-      .field("host", r.owner.host)
-      .field("pid", r.owner.pid)
-      .field("heartbeat_us", r.heartbeat_us)
-      .end_object()
-      .field("dialect", static_cast<int64_t>(r.dialect))
-      .field("start_time", utc_time(r.start_time_us))
-      .field("start_time_us", r.start_time_us)
-      .field("duration", r.last_time)
-      .field("tick_rate", r.tick_rate)
-      .field("frames", r.frame_count)
-      .field("first_tick", r.first_tick)
-      .field("last_tick", r.last_tick)
-      .field("keyframes", r.keyframe_count)
-      .field("chunks", r.chunk_count)
-      .field("stored_bytes", r.stored_bytes)
-      .field("bytes_per_frame", bytes_per_frame(r))
-      .field("entities", v.entities)
-      .key("properties")
-      .begin_array();
-  for (const auto& p : v.properties) j.value(p);
-  j.end_array().key("events").begin_object();
-  for (const auto& [name, count] : v.events) j.field(name, count);
-  j.end_object().key("metadata");
-  print_dictionary_json(j, r.metadata);
-  j.key("settings");
-  print_dictionary_json(j, r.settings);
-  j.field("dropped_frames", r.dropped_frames).key("gaps").begin_array();
-  for (const auto& g : v.gaps) {
-    j.begin_object().field("frame", g.frame).field("coalesced", g.coalesced).end_object();
-  }
-  j.end_array().end_object();
-  print_json(j);
+  Json events = Json::object();
+  for (const auto& [name, count] : v.events) events[name] = count;
+  Json gaps = Json::array();
+  for (const auto& g : v.gaps) gaps.push_back({{"frame", g.frame}, {"coalesced", g.coalesced}});
+  print_json({{"id", r.id},
+              {"name", r.name},
+              {"status", session_status_name(r.status)},
+              {"end_reason", r.end_reason},
+              {"frames_handed_over", r.frames_handed_over},
+              {"resumes", r.resumes},
+              {"owner",
+               {{"host", r.owner.host}, {"pid", r.owner.pid}, {"heartbeat_us", r.heartbeat_us}}},
+              {"dialect", static_cast<int64_t>(r.dialect)},
+              {"start_time", utc_time(r.start_time_us)},
+              {"start_time_us", r.start_time_us},
+              {"duration", session_duration(r)},
+              {"last_frame_time", r.last_time},
+              {"tick_rate", r.tick_rate},
+              {"frames", r.frame_count},
+              {"first_tick", r.first_tick},
+              {"last_tick", r.last_tick},
+              {"keyframes", r.keyframe_count},
+              {"chunks", r.chunk_count},
+              {"stored_bytes", r.stored_bytes},
+              {"bytes_per_frame", bytes_per_frame(r)},
+              {"entities", v.entities},
+              {"properties", v.properties},
+              {"events", std::move(events)},
+              {"metadata", dictionary_json(r.metadata)},
+              {"settings", dictionary_json(r.settings)},
+              {"dropped_frames", r.dropped_frames},
+              {"gaps", std::move(gaps)}});
 }
 
 void print_dictionary_text(const char* title, const Dictionary& d) {
@@ -156,7 +148,8 @@ void print_info_text(const SessionInfoView& v) {
                r.resumes > 0 ? fmt::format(", resumed {} times", r.resumes) : "");
   }
   fmt::print("started      {}\n", utc_time(r.start_time_us));
-  fmt::print("duration     {} ({:.3f} s)\n", format_time(r.last_time), r.last_time);
+  fmt::print("duration     {} ({:.3f} s; last frame at {})\n", format_time(session_duration(r)),
+             session_duration(r), format_time(r.last_time));
   fmt::print("tick rate    {} /s (ticks {}..{})\n", r.tick_rate, r.first_tick, r.last_tick);
   fmt::print("frames       {} ({} keyframes, {} chunks), committed of {} handed over\n",
              r.frame_count, r.keyframe_count, r.chunk_count, r.frames_handed_over);

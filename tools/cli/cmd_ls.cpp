@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "inspect_common.h"
 #include "reel/store/liveness.h"
+#include "json_out.h"
 #include "time_parse.h"
 
 namespace reel::cli {
@@ -37,24 +38,21 @@ std::vector<SessionSummary> load_summaries(const std::string& db) {
 }
 
 void print_json_list(const std::string& db, const std::vector<SessionSummary>& sessions) {
-  JsonWriter j;
-  j.begin_object().field("database", db).key("sessions").begin_array();
+  Json list = Json::array();
   for (const auto& s : sessions) {
-    j.begin_object()
-        .field("id", s.row.id)
-        .field("name", s.row.name)
-        .field("duration", s.row.last_time)
-        .field("frames", s.row.frame_count)
-        .field("entities", s.entities)
-        .field("stored_bytes", s.row.stored_bytes)
-        .field("status", session_status_name(s.row.status))
-        .field("end_reason", s.row.end_reason)
-        .field("frames_handed_over", s.row.frames_handed_over);
-    if (!s.row.damage.empty()) j.field("damage", plain_message(s.row.damage));
-    j.end_object();
+    Json row = {{"id", s.row.id},
+                {"name", s.row.name},
+                {"duration", session_duration(s.row)},
+                {"frames", s.row.frame_count},
+                {"entities", s.entities},
+                {"stored_bytes", s.row.stored_bytes},
+                {"status", session_status_name(s.row.status)},
+                {"end_reason", s.row.end_reason},
+                {"frames_handed_over", s.row.frames_handed_over}};
+    if (!s.row.damage.empty()) row["damage"] = plain_message(s.row.damage);
+    list.push_back(std::move(row));
   }
-  j.end_array().end_object();
-  print_json(j);
+  print_json({{"database", db}, {"sessions", std::move(list)}});
 }
 
 // The status column: how the session ended ("closed (signal SIGTERM)", "interrupted: ..."), and
@@ -73,7 +71,7 @@ void print_table(const std::vector<SessionSummary>& sessions) {
              "DURATION", "FRAMES", "HANDED", "ENTITIES", "SIZE", "STATUS");
   for (const auto& s : sessions) {
     fmt::print("{:>4}  {:<{}}  {:>12}  {:>8}  {:>8}  {:>8}  {:>10}  {}\n", s.row.id, s.row.name,
-               name_width, format_time(s.row.last_time), s.row.frame_count,
+               name_width, format_time(session_duration(s.row)), s.row.frame_count,
                s.row.frames_handed_over, s.entities, human_bytes(s.row.stored_bytes),
                status_text(s.row));
   }
@@ -86,10 +84,10 @@ void register_ls(CLI::App& app) {
   auto args = std::make_shared<SessionArgs>();
   add_session_args(*cmd, *args, /*with_session=*/false);
   cmd->footer(
-      "Columns: id, name, duration (m:ss.mmm), frames (committed), handed (frames the game\n"
-      "handed to the recorder, as of its last commit), entities ever spawned, stored size\n"
-      "(chunks + keyframes), status: how the session ended (recording | closed [(reason)] |\n"
-      "interrupted: why | failed: why, e.g. 'failed: disk full').\n\n"
+      "Columns: id, name, duration (m:ss.mmm: the last frame's time plus one tick), frames\n"
+      "(committed), handed (frames the game handed to the recorder, as of its last commit),\n"
+      "entities ever spawned, stored size (chunks + keyframes), status: how the session ended\n"
+      "(recording | closed [(reason)] | interrupted: why | failed: why, e.g. 'failed: disk full').\n\n"
       "Examples:\n"
       "  reel ls match.reel\n"
       "  reel ls match.reel --json | jq '.sessions[].name'");

@@ -20,6 +20,7 @@ namespace {
 
 struct PlayArgs {
   SessionArgs session;
+  EntityFilter entities;
   std::string from, to;
   double rate = 1.0;
   bool loop = false;
@@ -44,19 +45,32 @@ class Pacer {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// `frame` with only what concerns the kept entities (events of other entities, and events of
+// no entity, left out).
+void keep_only(Frame& frame, const EntityFilter& only) {
+  std::erase_if(frame.spawns, [&](const Spawn& s) { return !only.keeps(s.entity); });
+  std::erase_if(frame.changes, [&](const PropertyChange& c) { return !only.keeps(c.entity); });
+  std::erase_if(frame.despawns, [&](EntityId id) { return !only.keeps(id); });
+  std::erase_if(frame.events, [&](const Event& e) { return !only.keeps(e.entity); });
+}
+
 // One pass over the range: the first record carries the full state (reset = true), the others
-// one frame each. With a skipper, a damaged stretch is reported and the pass goes on with a reset
-// record of the next intact keyframe's full state.
-void play_once(Replayer& replayer, const FrameRange& range, double rate, StoreVarWriter& sink,
-               DamageSkipper* skipper) {
+// one frame each, both cut to the kept entities. With a skipper, a damaged stretch is reported
+// and the pass goes on with a reset record of the next intact keyframe's full state.
+void play_once(Replayer& replayer, const FrameRange& range, double rate, const EntityFilter& only,
+               StoreVarWriter& sink, DamageSkipper* skipper) {
   const auto& paths = replayer.property_paths();
   std::optional<Pacer> pacer;
+  auto write = [&](Frame frame, bool reset) {
+    if (only.active()) keep_only(frame, only);
+    sink.write(frame_record(frame, paths, reset), fmt::format("frame {}", frame.index));
+  };
   auto write_reset = [&](const WorldState& state, std::vector<Event> events) {
     if (!pacer) pacer.emplace(rate, state.time);
     pacer->wait_for(state.time);
     Frame opening = full_state_frame(state);
     opening.events = std::move(events);
-    sink.write(frame_record(opening, paths, /*reset=*/true), fmt::format("frame {}", state.frame));
+    write(std::move(opening), /*reset=*/true);
   };
   bool opened = false;
   SkipHandler on_skip;
@@ -79,7 +93,7 @@ void play_once(Replayer& replayer, const FrameRange& range, double rate, StoreVa
           return {};
         }
         pacer->wait_for(frame.time);
-        sink.write(frame_record(frame, paths, false), fmt::format("frame {}", frame.index));
+        write(frame, /*reset=*/false);
         return {};
       },
       on_skip));
@@ -93,12 +107,14 @@ void run_play(const PlayArgs& args) {
                    "refusing to write binary to a terminal; use --out FILE or redirect");
   }
   auto replayer = open_session(args.session);
+  require_known_entities(args.session.db, *replayer, args.entities);
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   GodotDialect dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   StoreVarWriter sink(args.out, dialect, /*flush_each=*/args.rate > 0);
   DamageSkipper skipper(args.session.db);
   do {
-    play_once(*replayer, range, args.rate, sink, args.skip_damaged ? &skipper : nullptr);
+    play_once(*replayer, range, args.rate, args.entities, sink,
+              args.skip_damaged ? &skipper : nullptr);
   } while (args.loop);
   sink.finish();
   skipper.finish();
@@ -116,6 +132,8 @@ void register_play(CLI::App& app) {
       ->type_name("POS");
   cmd->add_option("--rate", args->rate, "Speed: 1 = real time, 2.0 = twice as fast, 0 = no pacing")
       ->capture_default_str();
+  add_entity_filter(*cmd, args->entities,
+                    "Only this entity's spawns, changes, despawns and events (repeatable)");
   cmd->add_flag("--loop", args->loop, "Start again from --from after --to, forever");
   cmd->add_flag("--skip-damaged", args->skip_damaged,
                 "Report damaged frame ranges on stderr and go on from the next intact keyframe "
@@ -130,11 +148,14 @@ void register_play(CLI::App& app) {
       "Each record is a u32 little-endian length followed by var_to_bytes of a Dictionary\n"
       "{frame, tick, time, changes, spawns, despawns, events, reset}: read it in Godot with\n"
       "File.get_var() (3.x) / FileAccess.get_var() (4.x) or StreamPeer.get_var(). The first\n"
-      "record of every pass has reset = true and carries the full state. See tools/cli/PLAY.md.\n\n"
+      "record of every pass has reset = true and carries the full state. With --entity, every\n"
+      "record holds only those entities (events of no entity left out); each frame still has\n"
+      "its record. See tools/cli/PLAY.md.\n\n"
       "Examples:\n"
       "  reel play match.reel --rate 0 --out frames.bin\n"
       "  reel play match.reel match-1 --from 1:00 --to 1:30 --rate 2.0 | my_godot_consumer\n"
-      "  reel play match.reel --godot 3 --loop --out /tmp/replay.fifo");
+      "  reel play match.reel --godot 3 --loop --out /tmp/replay.fifo\n"
+      "  reel play match.reel --entity 17 --rate 0 --out player17.bin");
   cmd->callback([args] { run_play(*args); });
 }
 

@@ -6,21 +6,21 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "bench_baselines.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "file_checks.h"
 #include "reel/recorder/recorder.h"
 #include "reel/replay/recover.h"
 #include "reel/samples/crowd.h"
-#include "reel/samples/duration.h"
 #include "reel/samples/feeder.h"
+#include "time_parse.h"
 
 namespace reel::cli {
 namespace {
@@ -55,14 +55,8 @@ RecorderOptions recorder_options(const RecordOptions& o) {
   return options;
 }
 
-std::string human_bytes(double bytes) {
-  if (bytes >= 1e9) return fmt::format("{:.2f} GB", bytes / 1e9);
-  if (bytes >= 1e6) return fmt::format("{:.1f} MB", bytes / 1e6);
-  if (bytes >= 1e3) return fmt::format("{:.1f} kB", bytes / 1e3);
-  return fmt::format("{:.0f} B", bytes);
-}
-
-// Redraws "\r frames 12000/36000  33%  1.2 MB  4123 fps" at most 5 times a second.
+// Redraws "\r frames 12000/36000  33%  1.2 MiB  4123 fps" (the session's stored bytes so far)
+// at most 5 times a second.
 class ProgressLine {
  public:
   explicit ProgressLine(int64_t total) : total_(total), enabled_(isatty(STDERR_FILENO) == 1) {}
@@ -73,8 +67,7 @@ class ProgressLine {
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     fmt::print(stderr, "\r frames {}/{}  {:3.0f}%  {}  {:.0f} fps   ", done, total_,
-               100.0 * static_cast<double>(done) / static_cast<double>(total_),
-               human_bytes(static_cast<double>(bytes)),
+               100.0 * static_cast<double>(done) / static_cast<double>(total_), human_bytes(bytes),
                elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0);
   }
   void finish() {
@@ -139,13 +132,36 @@ std::unique_ptr<Recorder> open_recorder(const RecordOptions& o, const RecorderOp
   return recorder;
 }
 
+// The session's size is its stored blobs (chunks + keyframes: what `ls` and `info` report), per
+// frame of this session. A local file also shows its own size, which holds every session of the
+// database and its indexes; a write-ahead log still beside it is named apart, not counted.
+void print_summary(const RecordOptions& o, int64_t frames, const RecorderStats& stats,
+                   int64_t session_id, double elapsed, bool local_file) {
+  const double seconds = static_cast<double>(frames) / o.crowd.tick_rate;
+  fmt::print("recorded {} frames ({:.3f} s at {} Hz) into {}, session {}\n", stats.frames_committed,
+             seconds, o.crowd.tick_rate, o.out, session_id);
+  fmt::print("session size {} ({:.1f} bytes/frame), elapsed {:.2f} s, {:.0f}x real time\n",
+             human_bytes(stats.stored_bytes),
+             static_cast<double>(stats.stored_bytes) / static_cast<double>(frames), elapsed,
+             seconds / elapsed);
+  if (!local_file) return;
+  std::error_code ec;
+  const auto file = std::filesystem::file_size(o.out, ec);
+  if (ec) return;
+  const auto wal = std::filesystem::file_size(o.out + "-wal", ec);
+  fmt::print("file size {} (all sessions and indexes){}\n", human_bytes(static_cast<int64_t>(file)),
+             !ec && wal > 0 ? fmt::format(", plus a write-ahead log of {} not yet checkpointed",
+                                          human_bytes(static_cast<int64_t>(wal)))
+                            : "");
+}
+
 void run_record(const RecordOptions& o) {
   if (o.sample != "crowd") {
     throw CliError(kExitBadInput, fmt::format("unknown sample '{}' (available: crowd)", o.sample));
   }
   throw_if_error(o.crowd.validate(), "sample options");
-  const double seconds = value_or_throw(samples::parse_duration_seconds(o.duration), "--duration");
-  const int64_t frames = samples::frames_in(seconds, o.crowd.tick_rate);
+  const int64_t frames =
+      value_or_throw(parse_frame_count(o.duration, o.crowd.tick_rate), "--duration");
   const RecorderOptions options = recorder_options(o);
 
   // A local file is checked first: SQLite reports a bad path without its name or reason. (Another
@@ -180,6 +196,7 @@ void run_record(const RecordOptions& o) {
       recorder->close(stop_signal != 0 ? fmt::format("signal {}", signal_name(stop_signal)) : "");
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const RecorderStats stats = recorder->stats();
+  const int64_t session_id = recorder->session_id();
   progress.update(fed, stats.stored_bytes, /*force=*/true);
   progress.finish();
   throw_if_error(closed, "closing the recording");
@@ -187,18 +204,10 @@ void run_record(const RecordOptions& o) {
     fmt::print(stderr, "stopped by {} after frame {}: session closed, every frame committed\n",
                signal_name(stop_signal), fed - 1);
   }
+  recorder.reset();  // the last connection: SQLite checkpoints the write-ahead log into the file
   const int64_t recorded = std::max<int64_t>(1, fed - first_frame);
-
-  const bool local = options.store.profile == StorageProfile::kLocal;
-  const double bytes = local ? static_cast<double>(bench::database_bytes(o.out))
-                             : static_cast<double>(stats.stored_bytes);
-  fmt::print("recorded {} frames ({:.0f} s at {} Hz) into {} (session {})\n",
-             stats.frames_committed, static_cast<double>(recorded) / o.crowd.tick_rate,
-             o.crowd.tick_rate, o.out, recorder->session_id());
-  fmt::print("{}: {} ({:.1f} bytes/frame), elapsed {:.2f} s, {:.0f}x real time\n",
-             local ? "file size" : "stored blobs", human_bytes(bytes),
-             bytes / static_cast<double>(std::max<int64_t>(1, fed)), elapsed,
-             static_cast<double>(recorded) / o.crowd.tick_rate / elapsed);
+  print_summary(o, recorded, stats, session_id, elapsed,
+                options.store.profile == StorageProfile::kLocal && o.vfs.empty());
 }
 
 }  // namespace
@@ -208,7 +217,8 @@ void register_record(CLI::App& app) {
   auto* cmd = app.add_subcommand("record", "Record a sample workload into a .reel database");
   cmd->add_option("--sample", o->sample, "Workload: crowd (100 VR players, 400 props)")
       ->capture_default_str();
-  cmd->add_option("--duration", o->duration, "Session length: 90s, 10m, 1h, 2h30m")
+  cmd->add_option("--duration", o->duration,
+                  "Session length: a time (90s, 10m, 1:30, 2h30m) or a frame count (5400)")
       ->capture_default_str();
   cmd->add_option("--out", o->out,
                   "Database to write (created if missing; a new session is added to an existing "

@@ -31,27 +31,23 @@ struct RecoverArgs {
   std::string format = "var";
 };
 
-// The Dictionary as JSON: plain keys, Variant values as in every --json output (tools/CLI.md).
-void write_json_value(JsonWriter& json, const Variant& value) {
-  if (!value.is<Dictionary>()) {
-    json.variant(value);
-    return;
-  }
+// The Dictionary as JSON: plain keys, Variant values as in every --json output (tools/cli/CLI.md).
+Json json_value(const Variant& value) {
+  if (!value.is<Dictionary>()) return variant_json(value);
   const Dictionary& d = value.get<Dictionary>();
-  json.begin_object();
+  Json object = Json::object();
   for (size_t i = 0; i < d.size(); ++i) {
     const Variant& key = d.keys()[i];
-    json.key(key.is<std::string>() ? key.get<std::string>() : to_text(key));
-    write_json_value(json, d.values()[i]);
+    object[key.is<std::string>() ? key.get<std::string>() : to_text(key)] =
+        json_value(d.values()[i]);
   }
-  json.end_object();
+  return object;
 }
 
 std::vector<uint8_t> serialize(const Dictionary& state, const std::string& format) {
   if (format == "var") return value_or_throw(encode_to_bytes(Variant(state)), "encoding the state");
-  JsonWriter json;
-  write_json_value(json, Variant(state));
-  std::vector<uint8_t> bytes(json.str().begin(), json.str().end());
+  const std::string text = json_text(json_value(Variant(state)));
+  std::vector<uint8_t> bytes(text.begin(), text.end());
   bytes.push_back('\n');
   return bytes;
 }

@@ -169,7 +169,7 @@ bool handle_key(int key, ScrubModel& model, PendingMove& pending) {
       if (auto text = prompt("go to (frame or time, e.g. 1200, 20s, 1:05.5): ")) model.go_to(*text);
       break;
     case '/':
-      if (auto text = prompt("filter entities (id or class substring, empty = all): ")) {
+      if (auto text = prompt("filter entities (exact id, or class substring; empty = all): ")) {
         model.set_filter(*text);
       }
       break;
@@ -209,8 +209,9 @@ void register_scrub(CLI::App& app) {
   add_session_args(*cmd, *args, /*with_session=*/true, /*with_json=*/false);
   cmd->footer(
       "Keys: Left/Right step a frame; Shift+Left/Right 1 s; PgUp/PgDn 10 s; Home/End;\n"
-      "g go to a frame or time; space play/pause; +/- halve/double the rate; / filter entities\n"
-      "by id or class substring; q quit. The timeline marks keyframes '|' and events '*'.\n"
+      "g go to a frame or time; space play/pause; + doubles the rate, - halves it; / filters\n"
+      "entities by exact id (digits) or class substring; q quit. The timeline marks keyframes '|' "
+      "and events '*'.\n"
       "The table abbreviates transforms to their origin; `reel show` prints full values.\n"
       "Needs a terminal (works in tmux).\n\n"
       "Examples:\n"

@@ -25,5 +25,9 @@ void register_import(CLI::App& app);
 // Integrity (cmd_verify.cpp, cmd_salvage.cpp).
 void register_verify(CLI::App& app);
 void register_salvage(CLI::App& app);
+// `reel completion bash|zsh` and `reel manual` (cmd_completion.cpp, cmd_manual.cpp) walk the
+// whole command tree when they run.
+void register_completion(CLI::App& app);
+void register_manual(CLI::App& app);
 
 }  // namespace reel::cli

@@ -173,6 +173,24 @@ std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, 
   return lives;
 }
 
+bool EntityFilter::keeps(EntityId id) const {
+  return ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+void add_entity_filter(CLI::App& cmd, EntityFilter& filter, const std::string& help) {
+  // One id per --entity, so that positionals after it stay positionals.
+  cmd.add_option("--entity", filter.ids, help)->type_name("ID")->allow_extra_args(false);
+}
+
+void require_known_entities(const std::string& db, const Replayer& replayer,
+                            const EntityFilter& filter) {
+  for (EntityId id : filter.ids) {
+    if (!entity_lives(db, replayer.session().id, id).empty()) continue;
+    throw CliError(kExitBadInput, fmt::format("--entity {}: session '{}' has no entity {}", id,
+                                              replayer.session().name, id));
+  }
+}
+
 void require_frames(const Replayer& replayer) {
   if (replayer.frame_count() > 0) return;
   throw CliError(kExitBadInput,
@@ -193,13 +211,7 @@ FrameIndex resolve_position(Replayer& replayer, std::string_view text, std::stri
     }
     return p.frame;
   }
-  double end = value_or_throw(replayer.time_of(last), what);
-  if (p.seconds > end) {
-    throw CliError(kExitBadInput,
-                   fmt::format("{}: time {} is out of range: session '{}' ends at {} (frame {})",
-                               what, text, session.name, format_time(end), last));
-  }
-  return value_or_throw(replayer.frame_at_time(p.seconds), what);
+  return value_or_throw(frame_at_position_time(replayer, p.seconds, text), what);
 }
 
 FrameRange resolve_range(Replayer& replayer, const std::string& from, const std::string& to) {
@@ -214,24 +226,12 @@ FrameRange resolve_range(Replayer& replayer, const std::string& from, const std:
   return r;
 }
 
+double session_duration(const schema::SessionRow& row) {
+  return row.frame_count > 0 ? session_end_time(row.last_time, row.tick_rate) : 0.0;
+}
+
 std::string session_status_name(format::SessionStatus status) {
   return schema::session_status_name(status);
-}
-
-std::string human_bytes(int64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  double v = static_cast<double>(bytes) / 1024;
-  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (v >= 1024 && u < 3) {
-    v /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.1f} {}", v, units[u]);
-}
-
-void print_json(const JsonWriter& json) {
-  fmt::print("{}\n", json.str());
 }
 
 }  // namespace reel::cli

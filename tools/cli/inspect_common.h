@@ -12,7 +12,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "json_out.h"
 #include "reel/store/schema.h"
 #include "reel/store/store.h"
 #include "reel/replay/replayer.h"
@@ -77,9 +76,21 @@ struct EntityLife {
 };
 std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity);
 
+// `--entity ID` given any number of times: only these entities (diff, events, play).
+struct EntityFilter {
+  std::vector<EntityId> ids;  // empty: every entity
+  bool active() const { return !ids.empty(); }
+  // True for every entity when inactive; false for -1 (no entity) when active.
+  bool keeps(EntityId id) const;
+};
+void add_entity_filter(CLI::App& cmd, EntityFilter& filter, const std::string& help);
+// Throws for an id the session never had: "--entity 99: session 'm1' has no entity 99".
+void require_known_entities(const std::string& db, const Replayer& replayer,
+                            const EntityFilter& filter);
+
 // Parses a frame/time argument (time_parse.h) and checks it against the session. `what` names
-// the argument in errors ("--at", "A"). Frames must lie in [0, frame_count); times in
-// [0, last time].
+// the argument in errors ("--at", "A"). Frames must lie in [0, frame_count); times in [0, the
+// session's end] (frame_at_position_time).
 FrameIndex resolve_position(Replayer& replayer, std::string_view text, std::string_view what);
 // `--from`/`--to` with defaults 0 and the last frame; throws when from > to.
 struct FrameRange {
@@ -90,12 +101,11 @@ FrameRange resolve_range(Replayer& replayer, const std::string& from, const std:
 // Throws CliError(2) when the session holds no frame yet.
 void require_frames(const Replayer& replayer);
 
+// A session's duration as ls and info print it: its end time (session_end_time: the last frame's
+// time plus one tick), 0 while it holds no frame.
+double session_duration(const schema::SessionRow& row);
+
 // "closed" | "recording" | "interrupted" | "unknown(N)".
 std::string session_status_name(format::SessionStatus status);
-// "812 B", "12.4 KiB", "3.1 MiB".
-std::string human_bytes(int64_t bytes);
-
-// Prints the document and a newline on stdout.
-void print_json(const JsonWriter& json);
 
 }  // namespace reel::cli

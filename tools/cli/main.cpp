@@ -31,5 +31,7 @@ int main(int argc, char** argv) {
   reel::cli::register_recover(app);
   reel::cli::register_verify(app);
   reel::cli::register_salvage(app);
+  reel::cli::register_completion(app);
+  reel::cli::register_manual(app);
   return reel::cli::run_cli(app, argc, argv);
 }

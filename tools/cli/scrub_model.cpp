@@ -177,13 +177,7 @@ void ScrubModel::go_to(const std::string& text) {
     }
     return go_to_frame(p->frame);
   }
-  double end = replayer_->session().last_time;
-  if (p->seconds > end) {
-    message_ =
-        fmt::format("time {} is out of range (the session ends at {})", text, format_time(end));
-    return;
-  }
-  auto target = replayer_->frame_at_time(p->seconds);
+  auto target = frame_at_position_time(*replayer_, p->seconds, text);
   if (!target.ok()) {
     message_ = target.status().message();
     return;
@@ -253,7 +247,8 @@ std::string ScrubModel::header_line(size_t width) const {
 
 std::string ScrubModel::status_line(size_t width) const {
   const WorldState* st = state();
-  double end = replayer_->session().last_time;
+  const double end =
+      session_end_time(replayer_->session().last_time, replayer_->session().tick_rate);
   std::string line = fmt::format("frame {}/{}  {}time {}{}/{}  [{}] {}", frame_, last_frame(),
                                  st ? fmt::format("tick {}  ", st->tick) : "",
                                  time_known_ ? "" : "~", format_time(time_), format_time(end),
@@ -294,8 +289,12 @@ std::string ScrubModel::cursor_line(size_t width) const {
 
 bool ScrubModel::passes_filter(EntityId id, const EntityState& e) const {
   if (filter_.empty()) return true;
-  return fmt::format("{}", id).find(filter_) != std::string::npos ||
-         e.class_name.find(filter_) != std::string::npos;
+  // Digits name one entity id exactly ("45" is entity 45, not 145 or 450); anything else is a
+  // class name substring.
+  const bool is_id =
+      std::all_of(filter_.begin(), filter_.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (is_id) return fmt::format("{}", id) == filter_;
+  return e.class_name.find(filter_) != std::string::npos;
 }
 
 std::vector<std::string> ScrubModel::damage_lines(size_t width, size_t rows) const {

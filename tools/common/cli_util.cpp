@@ -1,5 +1,7 @@
 #include "cli_util.h"
 
+#include <fmt/format.h>
+
 namespace reel::cli {
 
 int exit_code_for(const Status& status) {
@@ -47,6 +49,18 @@ void throw_if_error(const Status& status, std::string_view context) {
     s = s.with_context(file);
   }
   throw CliError(exit_code_for(s), s.message());
+}
+
+std::string human_bytes(int64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double v = static_cast<double>(bytes) / 1024;
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
 }
 
 }  // namespace reel::cli

@@ -38,6 +38,10 @@ void set_current_file(std::string path);
 // Throws CliError when `status` is not ok, prefixing `context` when given.
 void throw_if_error(const Status& status, std::string_view context = {});
 
+// A size in binary units with IEC names, everywhere in the CLI: "812 B", "12.4 KiB" (x 1024),
+// "3.1 MiB" (x 1024^2), "1.2 GiB".
+std::string human_bytes(int64_t bytes);
+
 template <class T>
 T value_or_throw(Result<T> result, std::string_view context = {}) {
   throw_if_error(result.status(), context);

@@ -1,148 +1,94 @@
 #include "json_out.h"
 
-#include <cassert>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "reel/variant/variant_text.h"
 
 namespace reel::cli {
+namespace {
 
-void JsonWriter::before_value() {
-  if (stack_.empty()) {
-    assert(out_.empty() && "one top-level value per document");
-    return;
-  }
-  Level& top = stack_.back();
-  if (top.is_object) {
-    assert(top.key_pending && "a value inside an object needs a key");
-    top.key_pending = false;
-    return;
-  }
-  if (top.has_items) out_ += ',';
-  top.has_items = true;
+// A float32 component as the double nearest to its shortest round-trip decimal, so that the
+// printed JSON number reads as the text form does (0.1f -> 0.1); null when not finite.
+Json float_component(float f) {
+  if (!std::isfinite(f)) return nullptr;
+  const std::string shortest = fmt::format("{}", f);
+  double d = 0;
+  std::from_chars(shortest.data(), shortest.data() + shortest.size(), d);
+  return d;
 }
 
-JsonWriter& JsonWriter::begin_object() {
-  before_value();
-  out_ += '{';
-  stack_.push_back({true});
-  return *this;
-}
+template <class T>
+constexpr bool kIsFloatMath =
+    std::is_same_v<T, Vector2> || std::is_same_v<T, Rect2> || std::is_same_v<T, Vector3> ||
+    std::is_same_v<T, Vector4> || std::is_same_v<T, Transform2D> || std::is_same_v<T, Plane> ||
+    std::is_same_v<T, Quaternion> || std::is_same_v<T, AABB> || std::is_same_v<T, Basis> ||
+    std::is_same_v<T, Transform3D> || std::is_same_v<T, Projection> || std::is_same_v<T, Color>;
+template <class T>
+constexpr bool kIsIntMath = std::is_same_v<T, Vector2i> || std::is_same_v<T, Rect2i> ||
+                            std::is_same_v<T, Vector3i> || std::is_same_v<T, Vector4i>;
 
-JsonWriter& JsonWriter::end_object() {
-  assert(!stack_.empty() && stack_.back().is_object && !stack_.back().key_pending);
-  stack_.pop_back();
-  out_ += '}';
-  return *this;
-}
-
-JsonWriter& JsonWriter::begin_array() {
-  before_value();
-  out_ += '[';
-  stack_.push_back({false});
-  return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-  assert(!stack_.empty() && !stack_.back().is_object);
-  stack_.pop_back();
-  out_ += ']';
-  return *this;
-}
-
-JsonWriter& JsonWriter::key(std::string_view name) {
-  assert(!stack_.empty() && stack_.back().is_object && !stack_.back().key_pending);
-  Level& top = stack_.back();
-  if (top.has_items) out_ += ',';
-  top.has_items = true;
-  top.key_pending = true;
-  write_string(name);
-  out_ += ':';
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(std::string_view text) {
-  before_value();
-  write_string(text);
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(int64_t number) {
-  before_value();
-  out_ += fmt::format("{}", number);
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(double number) {
-  before_value();
-  if (!std::isfinite(number)) {
-    out_ += "null";
-  } else {
-    // Shortest round-trip form; JSON has no "1." or ".5" and fmt writes neither.
-    out_ += fmt::format("{}", number);
-  }
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(bool flag) {
-  before_value();
-  out_ += flag ? "true" : "false";
-  return *this;
-}
-
-JsonWriter& JsonWriter::null() {
-  before_value();
-  out_ += "null";
-  return *this;
-}
-
-JsonWriter& JsonWriter::variant(const Variant& v) {
-  begin_object();
-  field("type", type_name(v.type()));
-  field("text", to_text(v));
-  if (const bool* b = v.get_if<bool>()) field("value", *b);
-  if (const int64_t* i = v.get_if<int64_t>()) field("value", *i);
-  if (const double* d = v.get_if<double>(); d && std::isfinite(*d)) field("value", *d);
-  if (const std::string* s = v.get_if<std::string>()) field("value", *s);
-  return end_object();
-}
-
-void JsonWriter::write_string(std::string_view s) {
-  out_ += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out_ += "\\\"";
-        break;
-      case '\\':
-        out_ += "\\\\";
-        break;
-      case '\n':
-        out_ += "\\n";
-        break;
-      case '\r':
-        out_ += "\\r";
-        break;
-      case '\t':
-        out_ += "\\t";
-        break;
-      case '\b':
-        out_ += "\\b";
-        break;
-      case '\f':
-        out_ += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out_ += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out_ += c;
-        }
+// Math types are padding-free runs of float32 (or int32) components in the order Godot's text
+// form lists them (variant_text_print.cpp relies on the same layout).
+template <class T>
+Json math_components(const T& v) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % 4 == 0);
+  using Component = std::conditional_t<kIsFloatMath<T>, float, int32_t>;
+  Component parts[sizeof(T) / 4];
+  std::memcpy(parts, &v, sizeof(T));
+  Json out = Json::array();
+  for (Component c : parts) {
+    if constexpr (std::is_same_v<Component, float>) {
+      out.push_back(float_component(c));
+    } else {
+      out.push_back(c);
     }
   }
-  out_ += '"';
+  return out;
+}
+
+// The "value" of `v`, or a discarded value when it has none.
+Json plain_value(const Variant& v) {
+  return std::visit(
+      [](const auto& x) -> Json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int64_t> ||
+                      std::is_same_v<T, std::string>) {
+          return x;
+        } else if constexpr (std::is_same_v<T, double>) {
+          return std::isfinite(x) ? Json(x) : Json(Json::value_t::discarded);
+        } else if constexpr (kIsFloatMath<T> || kIsIntMath<T>) {
+          return math_components(x);
+        } else {
+          return Json(Json::value_t::discarded);
+        }
+      },
+      v.storage());
+}
+
+}  // namespace
+
+Json variant_json(const Variant& v) {
+  Json out = {{"type", std::string(type_name(v.type()))}, {"text", to_text(v)}};
+  Json value = plain_value(v);
+  if (!value.is_discarded()) out["value"] = std::move(value);
+  return out;
+}
+
+Json variant_json_or_null(const Variant* v) {
+  return v ? variant_json(*v) : Json(nullptr);
+}
+
+std::string json_text(const Json& doc) {
+  return doc.dump(/*indent=*/-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+void print_json(const Json& doc) {
+  fmt::print("{}\n", json_text(doc));
 }
 
 }  // namespace reel::cli

@@ -1,69 +1,42 @@
-// A small streaming JSON writer for the `--json` output of the inspecting subcommands.
+// The `--json` output of the inspecting subcommands, built with nlohmann::json.
 //
-// Output is one compact document (no trailing newline; callers add it). Commas and nesting are
-// handled by the writer; misuse (a key outside an object, a value without a key inside one) is a
-// programming error caught by assert.
+// Documents keep their keys in insertion order (ordered_json) and are printed compact, one per
+// run, followed by a newline. Strings that are not valid UTF-8 (names and values are recorded as
+// the game gave them) are printed with each invalid byte replaced by U+FFFD, so the document is
+// always valid JSON (nlohmann's error_handler_t::replace).
 //
-// Variants are written as objects (see tools/CLI.md, "JSON output"):
-//   {"type": "Vector3", "text": "Vector3(1, 2, 3)"}
+// A Variant is an object (see README, "JSON output"):
+//   {"type": "Vector3", "text": "Vector3(1, 2, 3)", "value": [1, 2, 3]}
 // `type` is Godot's type name (reel::type_name), `text` is Godot's text form (reel::to_text, one
-// line). bool, int, float and String values also carry "value" with the JSON equivalent
-// (non-finite floats have no "value"):
-//   {"type": "int", "text": "5", "value": 5}
-// Doubles that are not finite are written as null; strings are escaped per RFC 8259 (bytes that
-// are not valid UTF-8 are passed through unchanged).
+// line). "value" is the JSON equivalent where there is one:
+//   bool, int, float, String   the value itself (5, 2.5, "coin"); a float that is not finite has
+//                              no "value"
+//   math types                 the numeric components in the order `text` lists them:
+//                              Vector2/3/4(i), Color, Quaternion, Plane as [x, y, ...];
+//                              Rect2(i) and AABB as position then size; Transform2D as its columns
+//                              x, y, origin; Basis row by row; Transform3D as the basis rows then
+//                              the origin; Projection column by column. Float components are
+//                              float32 printed as the shortest decimal that reads back to the same
+//                              float ([0.1], not [0.10000000149011612]); a non-finite component is
+//                              null.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
+#include <nlohmann/json.hpp>
 
 #include "reel/variant/variant.h"
 
 namespace reel::cli {
 
-class JsonWriter {
- public:
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
-  // Inside an object: the next value's key.
-  JsonWriter& key(std::string_view name);
+using Json = nlohmann::ordered_json;
 
-  JsonWriter& value(std::string_view text);
-  JsonWriter& value(const char* text) { return value(std::string_view(text)); }
-  JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
-  JsonWriter& value(int64_t number);
-  JsonWriter& value(int number) { return value(int64_t{number}); }
-  JsonWriter& value(double number);
-  JsonWriter& value(bool flag);
-  JsonWriter& null();
-  JsonWriter& variant(const Variant& v);
+// The object described above.
+Json variant_json(const Variant& v);
+// `v` or null.
+Json variant_json_or_null(const Variant* v);
 
-  // key(name).value(v) in one call.
-  template <class T>
-  JsonWriter& field(std::string_view name, const T& v) {
-    key(name);
-    return value(v);
-  }
-
-  const std::string& str() const { return out_; }
-  // True when every begun object/array was ended.
-  bool complete() const { return stack_.empty() && !out_.empty(); }
-
- private:
-  void before_value();
-  void write_string(std::string_view s);
-
-  struct Level {
-    bool is_object;
-    bool has_items = false;
-    bool key_pending = false;
-  };
-  std::string out_;
-  std::vector<Level> stack_;
-};
+// The text of `doc` as printed (compact, invalid UTF-8 replaced), without a newline.
+std::string json_text(const Json& doc);
+// Prints json_text(doc) and a newline on stdout.
+void print_json(const Json& doc);
 
 }  // namespace reel::cli

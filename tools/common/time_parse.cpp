@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace reel::cli {
 namespace {
 
@@ -69,7 +71,12 @@ Result<double> parse_units(std::string_view text) {
   static constexpr struct {
     std::string_view suffix;
     double scale;
-  } kUnits[] = {{"h", 3600}, {"ms", 0.001}, {"m", 60}, {"s", 1}};
+    double limit_after_larger;
+    std::string_view plural;
+  } kUnits[] = {{"h", 3600, 0, "hours"},
+                {"ms", 0.001, 1000, "milliseconds"},
+                {"m", 60, 60, "minutes"},
+                {"s", 1, 60, "seconds"}};
   double total = 0;
   size_t pos = 0;
   int last_unit = -1;  // index into kUnits of the previous group: units must descend
@@ -88,6 +95,13 @@ Result<double> parse_units(std::string_view text) {
     static constexpr int kRank[] = {0, 3, 1, 2};
     if (last_unit >= 0 && kRank[unit] <= kRank[last_unit]) {
       return bad(text, pos, "units must go from hours down to seconds, each once");
+    }
+    // A group below a larger one stays below that larger unit, as in m:ss ("1h61m" is refused
+    // like "1:61:00"); the first group may be any size ("90s", "90m").
+    if (last_unit >= 0 && value >= kUnits[unit].limit_after_larger) {
+      return bad(text, pos,
+                 fmt::format("{} must be below {} after a larger unit", kUnits[unit].plural,
+                             kUnits[unit].limit_after_larger));
     }
     total += value * kUnits[unit].scale;
     pos += kUnits[unit].suffix.size();
@@ -132,6 +146,62 @@ std::string format_time(double seconds) {
   int64_t s = total_s % 60, total_m = total_s / 60;
   if (total_m < 60) return fmt::format("{}:{:02}.{:03}", total_m, s, ms);
   return fmt::format("{}:{:02}:{:02}.{:03}", total_m / 60, total_m % 60, s, ms);
+}
+
+Result<int64_t> parse_frame_count(std::string_view text, double tick_rate) {
+  constexpr double kMaxSeconds = 10000.0 * 3600;
+  Result<Position> p = parse_position(text);
+  if (!p.ok()) return p.status();
+  if (p->is_time && p->seconds > kMaxSeconds) {
+    return Status::invalid_argument("'{}' is longer than 10000h", text);
+  }
+  const int64_t frames = p->is_time ? std::llround(p->seconds * tick_rate) : p->frame;
+  if (frames < 1) {
+    return Status::invalid_argument("'{}' is {} frames at {} Hz; a session needs at least one",
+                                    text, frames, tick_rate);
+  }
+  if (!p->is_time && tick_rate > 0 && static_cast<double>(frames) / tick_rate > kMaxSeconds) {
+    return Status::invalid_argument("'{}' frames is longer than 10000h at {} Hz", text, tick_rate);
+  }
+  return frames;
+}
+
+double session_end_time(double last_frame_time, double tick_rate) {
+  return last_frame_time + (tick_rate > 0 ? 1.0 / tick_rate : 0.0);
+}
+
+namespace {
+
+int64_t milliseconds(double seconds) {
+  return std::llround(seconds * 1000);
+}
+
+}  // namespace
+
+Result<FrameIndex> frame_at_position_time(Replayer& replayer, double seconds,
+                                          std::string_view text) {
+  const FrameIndex last = replayer.frame_count() - 1;
+  Result<double> last_time = replayer.time_of(last);
+  if (!last_time.ok()) return last_time.status();
+  const double end = session_end_time(*last_time, replayer.session().tick_rate);
+  const int64_t ms = milliseconds(seconds);
+  if (ms > milliseconds(end)) {
+    return Status::out_of_range(
+        "time {} is out of range: session '{}' ends at {} (its last frame, {}, is at {})", text,
+        replayer.session().name, format_time(end), last, format_time(*last_time));
+  }
+  // frame_at_time finds the last frame at or before the end of millisecond `ms`; a frame that
+  // rounds up into the next millisecond is stepped back over.
+  Result<FrameIndex> frame = replayer.frame_at_time((static_cast<double>(ms) + 0.5) / 1000);
+  if (!frame.ok()) return frame.status();
+  FrameIndex f = *frame;
+  while (f > 0) {
+    Result<double> t = replayer.time_of(f);
+    if (!t.ok()) return t.status();
+    if (milliseconds(*t) <= ms) break;
+    --f;
+  }
+  return f;
 }
 
 }  // namespace reel::cli
