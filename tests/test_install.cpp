@@ -35,7 +35,9 @@ TEST_CASE("cmake --install gives a tree that find_package(Reel) builds against",
   const std::string db = dir.file("consumer.reel"), build = dir.file("consumer-build");
   auto configure =
       run_command("cmake -S " + std::string(REEL_SOURCE_DIR) + "/tests/install_consumer -B " +
-                  build + " -DCMAKE_PREFIX_PATH=" + prefix + " 2>&1");
+                  build + " -DCMAKE_PREFIX_PATH=" + prefix + " \"-DCMAKE_CXX_FLAGS=" +
+                  REEL_CONSUMER_FLAGS + "\" \"-DCMAKE_EXE_LINKER_FLAGS=" + REEL_CONSUMER_FLAGS +
+                  "\" 2>&1");
   INFO(configure.out);
   REQUIRE(configure.exit_code == 0);
   auto compile = run_command("cmake --build " + build + " 2>&1");
