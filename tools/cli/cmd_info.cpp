@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "inspect_common.h"
 #include "reel/store/liveness.h"
+#include "reel/store/tags.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -25,6 +26,7 @@ struct SessionInfoView {
   std::vector<std::string> properties;
   std::vector<std::pair<std::string, int64_t>> events;  // by name, ascending name
   std::vector<Gap> gaps;                                // ascending frame
+  std::vector<schema::Tag> tags;                        // by frame, then name
 };
 
 // Runs `sql` with the session id bound to ?1 and calls on_row for each row.
@@ -53,6 +55,7 @@ SessionInfoView load_info(const SessionArgs& args) {
              [&](Statement& st) {
                v.gaps.push_back({st.column_int64(0), st.column_int64(1)});
              });
+  v.tags = value_or_throw(schema::list_tags(*store, id));
   return v;
 }
 
@@ -122,6 +125,9 @@ void print_info_json(const SessionInfoView& v) {
   for (const auto& g : v.gaps) {
     j.begin_object().field("frame", g.frame).field("coalesced", g.coalesced).end_object();
   }
+  j.end_array().key("tags").begin_array();
+  for (const auto& t : v.tags)
+    j.begin_object().field("frame", t.frame).field("name", t.name).end_object();
   j.end_array().end_object();
   print_json(j);
 }
@@ -166,6 +172,8 @@ void print_info_text(const SessionInfoView& v) {
     fmt::print("  frame {} (folds {} frames)\n", v.gaps[i].frame, v.gaps[i].coalesced);
   }
   if (v.gaps.size() > kGapsShown) fmt::print("  ... {} more\n", v.gaps.size() - kGapsShown);
+  fmt::print("tags         {}\n", v.tags.size());
+  for (const auto& t : v.tags) fmt::print("  frame {:<8} {}\n", t.frame, t.name);
   print_dictionary_text("metadata", r.metadata);
   print_dictionary_text("settings", r.settings);
 }
@@ -178,7 +186,8 @@ void register_info(CLI::App& app) {
   add_session_args(*cmd, *args);
   cmd->footer(
       "Shows duration, tick rate, frame/keyframe/chunk counts, bytes per frame, entity and\n"
-      "property counts, events by name, dropped frames and gaps, metadata and codec settings.\n\n"
+      "property counts, events by name, dropped frames and gaps, tags (reel tag), metadata and\n"
+      "codec settings.\n\n"
       "Examples:\n"
       "  reel info match.reel              # the only session\n"
       "  reel info match.reel match-1\n"

@@ -20,5 +20,14 @@ void register_export(CLI::App& app);
 void register_scrub(CLI::App& app);
 // Crash recovery (cmd_recover.cpp).
 void register_recover(CLI::App& app);
+// Editing subcommands (cmd_trim.cpp ... cmd_migrate.cpp over reel/edit/edit.h; shared plumbing in
+// edit_common.h).
+void register_trim(CLI::App& app);
+void register_cut(CLI::App& app);
+void register_filter(CLI::App& app);
+void register_compact(CLI::App& app);
+void register_merge(CLI::App& app);
+void register_tag(CLI::App& app);
+void register_migrate(CLI::App& app);
 
 }  // namespace reel::cli

@@ -28,5 +28,12 @@ int main(int argc, char** argv) {
   reel::cli::register_export(app);
   reel::cli::register_scrub(app);
   reel::cli::register_recover(app);
+  reel::cli::register_trim(app);
+  reel::cli::register_cut(app);
+  reel::cli::register_filter(app);
+  reel::cli::register_compact(app);
+  reel::cli::register_merge(app);
+  reel::cli::register_tag(app);
+  reel::cli::register_migrate(app);
   return reel::cli::run_cli(app, argc, argv);
 }
