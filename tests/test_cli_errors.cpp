@@ -63,7 +63,8 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
   require_plain_error(f.reel("foo"),
                       "reel: unknown command 'foo'; commands: variant, bench, "
                       "record, ls, info, show, history, events, diff, play, export, scrub, "
-                      "recover, help (run `reel --help` for more)");
+                      "recover, trim, cut, filter, compact, merge, tag, migrate, help (run "
+                      "`reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
   require_plain_error(f.reel("histroy " + f.db), "did you mean 'history'?");
