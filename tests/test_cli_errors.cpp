@@ -64,7 +64,8 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
       f.reel("foo"),
       "reel: unknown command 'foo'; commands: variant, bench, "
       "record, ls, info, show, history, events, diff, play, export, import, scrub, recover, "
-      "verify, salvage, completion, manual, help (run `reel --help` for more)");
+      "verify, salvage, trim, cut, filter, compact, merge, tag, migrate, completion, manual, "
+      "help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");
   require_plain_error(f.reel("histroy " + f.db), "did you mean 'history'?");

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "reel/blob/blob.h"
+#include "reel/store/tags.h"
 #include "reel/variant/variant_text.h"
 
 namespace reel::schema {
@@ -269,9 +270,13 @@ Status ensure_schema(Store& store) {
     REEL_ASSIGN_OR_RETURN(int64_t tables, query_int(store, "SELECT count(*) FROM sqlite_schema"));
     if (tables > 0) {
       REEL_ASSIGN_OR_RETURN(const int64_t version, check_version(store));
-      return version < format::kFormatVersion ? migrate(store, version) : Status{};
+      if (version < format::kFormatVersion) REEL_RETURN_IF_ERROR(migrate(store, version));
+      // The bookmarks table (format version 4, FORMAT.md 5): created when missing, whatever the
+      // version the file was written with.
+      return create_tags_table(store);
     }
     REEL_RETURN_IF_ERROR(store.exec(kSchema));
+    REEL_RETURN_IF_ERROR(create_tags_table(store));
     REEL_RETURN_IF_ERROR(
         store.exec(fmt::format("PRAGMA application_id = {}", format::kApplicationId)));
     return set_version(store, format::kFormatVersion);

@@ -10,6 +10,7 @@
 #include "inspect_common.h"
 #include "reel/store/liveness.h"
 #include "json_out.h"
+#include "reel/store/tags.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -27,6 +28,7 @@ struct SessionInfoView {
   std::vector<std::string> properties;
   std::vector<std::pair<std::string, int64_t>> events;  // by name, ascending name
   std::vector<Gap> gaps;                                // ascending frame
+  std::vector<schema::Tag> tags;                        // by frame, then name
 };
 
 // Runs `sql` with the session id bound to ?1 and calls on_row for each row.
@@ -63,6 +65,7 @@ SessionInfoView load_info(const SessionArgs& args) {
              [&](Statement& st) {
                v.gaps.push_back({st.column_int64(0), st.column_int64(1)});
              });
+  v.tags = value_or_throw(schema::list_tags(*store, id));
   return v;
 }
 
@@ -95,6 +98,8 @@ void print_info_json(const SessionInfoView& v) {
   const auto& r = v.row;
   Json events = Json::object();
   for (const auto& [name, count] : v.events) events[name] = count;
+  Json tags = Json::array();
+  for (const auto& t : v.tags) tags.push_back({{"frame", t.frame}, {"name", t.name}});
   Json gaps = Json::array();
   for (const auto& g : v.gaps) gaps.push_back({{"frame", g.frame}, {"coalesced", g.coalesced}});
   print_json({{"id", r.id},
@@ -124,7 +129,8 @@ void print_info_json(const SessionInfoView& v) {
               {"metadata", dictionary_json(r.metadata)},
               {"settings", dictionary_json(r.settings)},
               {"dropped_frames", r.dropped_frames},
-              {"gaps", std::move(gaps)}});
+              {"gaps", std::move(gaps)},
+              {"tags", std::move(tags)}});
 }
 
 void print_dictionary_text(const char* title, const Dictionary& d) {
@@ -168,6 +174,8 @@ void print_info_text(const SessionInfoView& v) {
     fmt::print("  frame {} (folds {} frames)\n", v.gaps[i].frame, v.gaps[i].coalesced);
   }
   if (v.gaps.size() > kGapsShown) fmt::print("  ... {} more\n", v.gaps.size() - kGapsShown);
+  fmt::print("tags         {}\n", v.tags.size());
+  for (const auto& t : v.tags) fmt::print("  frame {:<8} {}\n", t.frame, t.name);
   print_dictionary_text("metadata", r.metadata);
   print_dictionary_text("settings", r.settings);
 }
@@ -180,7 +188,8 @@ void register_info(CLI::App& app) {
   add_session_args(*cmd, *args);
   cmd->footer(
       "Shows duration, tick rate, frame/keyframe/chunk counts, bytes per frame, entity and\n"
-      "property counts, events by name, dropped frames and gaps, metadata and codec settings.\n\n"
+      "property counts, events by name, dropped frames and gaps, tags (reel tag), metadata and\n"
+      "codec settings.\n\n"
       "Examples:\n"
       "  reel info match.reel              # the only session\n"
       "  reel info match.reel match-1\n"

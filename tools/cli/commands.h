@@ -29,5 +29,14 @@ void register_salvage(CLI::App& app);
 // whole command tree when they run.
 void register_completion(CLI::App& app);
 void register_manual(CLI::App& app);
+// Editing subcommands (cmd_trim.cpp ... cmd_migrate.cpp over reel/edit/edit.h; shared plumbing in
+// edit_common.h).
+void register_trim(CLI::App& app);
+void register_cut(CLI::App& app);
+void register_filter(CLI::App& app);
+void register_compact(CLI::App& app);
+void register_merge(CLI::App& app);
+void register_tag(CLI::App& app);
+void register_migrate(CLI::App& app);
 
 }  // namespace reel::cli

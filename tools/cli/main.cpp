@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
   reel::cli::register_recover(app);
   reel::cli::register_verify(app);
   reel::cli::register_salvage(app);
+  reel::cli::register_trim(app);
+  reel::cli::register_cut(app);
+  reel::cli::register_filter(app);
+  reel::cli::register_compact(app);
+  reel::cli::register_merge(app);
+  reel::cli::register_tag(app);
+  reel::cli::register_migrate(app);
   reel::cli::register_completion(app);
   reel::cli::register_manual(app);
   return reel::cli::run_cli(app, argc, argv);
