@@ -32,10 +32,10 @@ TEST_CASE("bash completion completes reel's commands and options", "[cli][comple
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(bash_completes(dir, script, "reel sh") == "show\n");
-  REQUIRE(bash_completes(dir, script, "reel s") == "show scrub\n");
+  REQUIRE(bash_completes(dir, script, "reel s") == "show scrub salvage\n");
   REQUIRE(bash_completes(dir, script, "reel show --a") == "--at\n");
   REQUIRE(bash_completes(dir, script, "reel show m.reel --at 5 --en") == "--entity\n");
-  REQUIRE(bash_completes(dir, script, "reel bench re") == "record replay\n");
+  REQUIRE(bash_completes(dir, script, "reel bench re") == "record replay recover\n");
   REQUIRE(bash_completes(dir, script, "reel bench record --game") == "--game-trace\n");
   REQUIRE(bash_completes(dir, script, "reel help di") == "diff\n");
   std::ofstream(dir.file("match.reel")) << "x";

@@ -235,7 +235,7 @@ TEST_CASE("a damaged database is named, with what is wrong", "[cli]") {
     REQUIRE(f.reel("show " + f.db + " --at 0").exit_code == 0);  // the rest is still served
     // A varstream cut by the damage is not left behind without its index.
     const std::string vs = f.dir.file("damaged.vs");
-    REQUIRE(f.reel("export " + f.db + " --format varstream --out " + vs).exit_code == 2);
+    REQUIRE(f.reel("export " + f.db + " --format varstream --out " + vs).exit_code == 3);
     REQUIRE(!std::filesystem::exists(vs));
   }
 }

@@ -196,7 +196,7 @@ TEST_CASE("reel export rejects bad options and map files with one line naming th
     CHECK(run.err.find(message) != std::string::npos);
     CHECK(testing::count_lines(run.err) == 1);
   };
-  expect("--format gif" + out, "reel export: --format gif: unknown format (formats: anim, jsonl)");
+  expect("--format gif" + out, "reel export: --format gif: unknown format (formats: anim, jsonl, varstream)");
   expect("--format jsonl --map x.map" + out, "--map applies to --format anim only (not jsonl)");
   expect("--format anim --out -", "--out -: format anim writes files; give a path");
   expect("--format jsonl --entity 99" + out, "--entity 99: session 'match-1' has no entity 99");

@@ -41,7 +41,7 @@ struct OddFixture {
   testing::ReelRun reel(const std::string& args) const { return testing::run_reel(dir, args); }
 };
 
-TEST_CASE("--json output is valid UTF-8 even when recorded strings are not", "[cli][json]") {
+TEST_CASE("JSON output (--json) is valid UTF-8 even when recorded strings are not", "[cli][json]") {
   OddFixture f;
   auto show = f.reel("show " + f.db + " --at 0 --json");
   INFO(show.err);
@@ -59,7 +59,7 @@ TEST_CASE("--json output is valid UTF-8 even when recorded strings are not", "[c
   REQUIRE(json_query(f.dir, info.out, "'label\\ufffd' in d['properties']") == "True\n");
 }
 
-TEST_CASE("--json gives math types their numeric components in the text form's order",
+TEST_CASE("JSON output (--json) gives math types their numeric components in the text form's order",
           "[cli][json]") {
   OddFixture f;
   auto r = f.reel("show " + f.db + " --at 0 --entity 7 --json");

@@ -55,7 +55,11 @@ std::string frames_text(int64_t n) {
 void run_import(const ImportArgs& args) {
   require_readable_file(args.capture);
   require_database_output(args.db);
-  auto reader = value_or_throw(CaptureReader::open(args.capture));
+  // The capture is the user's input: a file that is not a capture is bad input (exit 2), like
+  // the damage found further in (below), not damage of a Reel database (exit 3).
+  auto opened = CaptureReader::open(args.capture);
+  if (!opened.ok()) throw CliError(kExitBadInput, opened.status().message());
+  auto reader = std::move(*opened);
   const CaptureHeader& header = reader->header();
   SessionInfo info;
   info.name = args.name.empty() ? header.name : args.name;
