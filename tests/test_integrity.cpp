@@ -60,8 +60,9 @@ ChunkSpan chunk_holding(const std::string& db, FrameIndex frame) {
   sqlite3* handle = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  const std::string sql = "SELECT first_frame, last_frame FROM chunks WHERE first_frame <= " +
-                          std::to_string(frame) + " AND last_frame >= " + std::to_string(frame);
+  const std::string sql =
+      "SELECT first_frame, last_frame FROM chunks WHERE first_frame <= " + std::to_string(frame) +
+      " AND last_frame >= " + std::to_string(frame);
   REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(st) == SQLITE_ROW);
   ChunkSpan span{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
@@ -99,7 +100,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // Flips one byte of the blob `sql` selects where it lies in the database file itself (its first
@@ -198,8 +200,8 @@ TEST_CASE("readers stop at a damaged chunk with exit 3, or skip it with --skip-d
   SECTION("history") {
     ReelRun plain = f.reel("history " + f.db + " --entity 1 --property health");
     CHECK(plain.exit_code == 3);
-    CHECK_THAT(plain.err, Catch::Contains(fmt::format("chunk frames {}-{}", chunk.first,
-                                                      chunk.last)));
+    CHECK_THAT(plain.err,
+               Catch::Contains(fmt::format("chunk frames {}-{}", chunk.first, chunk.last)));
     ReelRun skip = f.reel("history " + f.db + " --entity 1 --property health --skip-damaged");
     CHECK(skip.exit_code == 3);
     CHECK_THAT(skip.err, Catch::Contains(lost));
@@ -309,8 +311,9 @@ TEST_CASE("catalog rows that lie are detected", "[verify][damage]") {
     CHECK_THAT(history.err, Catch::Contains(lie));
   }
   SECTION("chunk and keyframe counts") {
-    exec_sql(f.db, "UPDATE sessions SET chunk_count = chunk_count + 1, "
-                   "keyframe_count = keyframe_count - 1");
+    exec_sql(f.db,
+             "UPDATE sessions SET chunk_count = chunk_count + 1, "
+             "keyframe_count = keyframe_count - 1");
     ReelRun verify = f.reel("verify " + f.db);
     CHECK(verify.exit_code == 3);
     CHECK_THAT(verify.out, Catch::Contains("chunks, there are"));
@@ -326,8 +329,8 @@ TEST_CASE("catalog rows that lie are detected", "[verify][damage]") {
     CHECK(json["sessions"][0]["lost"][0]["last"] == resume - 1);
     ReelRun skip = f.reel("history " + f.db + " --entity 1 --property health --skip-damaged");
     CHECK(skip.exit_code == 3);
-    CHECK_THAT(skip.err, Catch::Contains(fmt::format("frames {}..{} lost", chunk.first,
-                                                     resume - 1)));
+    CHECK_THAT(skip.err,
+               Catch::Contains(fmt::format("frames {}..{} lost", chunk.first, resume - 1)));
   }
 }
 
@@ -443,8 +446,7 @@ WorldState state_at(const std::string& db, const std::string& session, FrameInde
 
 }  // namespace
 
-TEST_CASE("salvage of an intact file copies every frame and the copy verifies clean",
-          "[salvage]") {
+TEST_CASE("salvage of an intact file copies every frame and the copy verifies clean", "[salvage]") {
   DamageFixture f;
   const std::string out = f.dir.file("rescued.reel");
   ReelRun run = f.reel("salvage " + f.db + " --out " + out);
@@ -508,3 +510,29 @@ TEST_CASE("salvage never overwrites an existing file", "[salvage]") {
   CHECK_THAT(run.err, Catch::Contains("exists already"));
   CHECK(read_bytes(out) == std::vector<uint8_t>{1, 2, 3});
 }
+
+namespace reel {
+namespace {
+
+TEST_CASE("salvage rolls back a session it cannot finish reading, and its copy verifies clean",
+          "[salvage]") {
+  // Found by fuzz_damaged_db: a file whose second session sits on a malformed b-tree page; the
+  // walk stops inside that session after some of its chunks were copied. The copy must hold only
+  // whole sessions (before the fix it kept the chunks without their catalog and keyframes).
+  TempDir dir;
+  const std::string out = dir.file("out.reel");
+  const auto salvage = testing::run_reel(
+      dir,
+      "salvage " REEL_SOURCE_DIR "/tests/fixtures/salvage-malformed-session.reel --out " + out);
+  INFO(salvage.err);
+  CHECK(salvage.exit_code == 3);
+  CHECK_THAT(salvage.out, Catch::Contains("copied session 1 's1' frames 0..4"));
+  const auto verify = testing::run_reel(dir, "verify " + out);
+  INFO(verify.out);
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("clean"));
+  CHECK_THAT(verify.out, !Catch::Contains("'s2'"));
+}
+
+}  // namespace
+}  // namespace reel

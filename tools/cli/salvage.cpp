@@ -26,6 +26,17 @@ class SalvageWriter : public VerifyObserver {
   // error must stop the salvage).
   const Status& failure() const { return failure_; }
 
+  // A run the walk left open (it stopped reading the session, e.g. on a malformed b-tree, before
+  // ending it): its rows are rolled back so that the copy holds only whole, consistent runs; the
+  // session's loss is then reported like any session with nothing copied. Call before COMMIT.
+  Status abandon_open_run() {
+    if (!run_open_) return {};
+    run_open_ = false;
+    report_.runs.pop_back();
+    REEL_RETURN_IF_ERROR(out_.exec("ROLLBACK TO salvage_run"));
+    return out_.exec("RELEASE salvage_run");
+  }
+
   Status begin_session(const schema::SessionRow& row, const CodecOptions& codec) override {
     return keep(start_session(row, codec));
   }
@@ -49,6 +60,7 @@ class SalvageWriter : public VerifyObserver {
   }
 
   Status start_session(const schema::SessionRow& row, const CodecOptions& codec) {
+    REEL_RETURN_IF_ERROR(abandon_open_run());
     row_ = row;
     codec_ = codec;
     runs_in_session_ = 0;
@@ -144,6 +156,8 @@ class SalvageWriter : public VerifyObserver {
     schema::SessionRow row = row_;
     row.name = runs_in_session_ == 0 && shift == 0 ? row_.name
                                                    : fmt::format("{}.from-{}", row_.name, first);
+    // Each run is a savepoint: one the walk never closes is rolled back (abandon_open_run).
+    REEL_RETURN_IF_ERROR(out_.exec("SAVEPOINT salvage_run"));
     REEL_ASSIGN_OR_RETURN(run_id_, schema::insert_session(out_, row));
     REEL_ASSIGN_OR_RETURN(Statement * st,
                           out_.prepare("INSERT INTO properties(session_id, property_id, path) "
@@ -213,9 +227,10 @@ class SalvageWriter : public VerifyObserver {
   Status close_run() {
     if (!run_open_) return {};
     run_open_ = false;
+    // A closed run's rows stay: its savepoint is released into the salvage's transaction.
     const FrameIndex first = run_first_, last = last_frame_;
     report_.runs.back().last = last;
-    if (last < first) return {};
+    if (last < first) return out_.exec("RELEASE salvage_run");
     copied_.emplace_back(first, last);
     report_.frames_copied += last - first + 1;
     REEL_ASSIGN_OR_RETURN(
@@ -235,7 +250,8 @@ class SalvageWriter : public VerifyObserver {
     REEL_RETURN_IF_ERROR(st->run());
     REEL_RETURN_IF_ERROR(copy_entities(first, last));
     REEL_RETURN_IF_ERROR(copy_events(first, last));
-    return copy_gaps(first, last);
+    REEL_RETURN_IF_ERROR(copy_gaps(first, last));
+    return out_.exec("RELEASE salvage_run");
   }
 
   Status copy_entities(FrameIndex first, FrameIndex last) {
@@ -385,9 +401,10 @@ Result<SalvageReport> salvage_database(const std::string& input, const std::stri
   auto opened = Store::open(input, in_options);
   if (!opened.ok()) {
     return opened.status().code() == StatusCode::kCorruption
-               ? Status::corruption("nothing can be salvaged (page scanning is not implemented): "
-                                    "{}",
-                                    opened.status().message())
+               ? Status::corruption(
+                     "nothing can be salvaged (page scanning is not implemented): "
+                     "{}",
+                     opened.status().message())
                : opened.status();
   }
   auto in = std::move(*opened);
@@ -409,6 +426,10 @@ Result<SalvageReport> salvage_database(const std::string& input, const std::stri
     if (!verified.ok()) {
       (void)out->exec("ROLLBACK");
       return verified.status();
+    }
+    if (Status abandoned = writer.abandon_open_run(); !abandoned.ok()) {
+      (void)out->exec("ROLLBACK");
+      return abandoned.with_context(output);
     }
     if (!writer.failure().ok()) {
       (void)out->exec("ROLLBACK");
@@ -433,8 +454,8 @@ Result<SalvageReport> salvage_database(const std::string& input, const std::stri
           return s.rfind(fmt::format("session {} ", verdict.id), 0) == 0;
         });
     if (!copied && !listed) {
-      report.lost_sessions.push_back(fmt::format("session {} '{}': no frame can be reconstructed",
-                                                 verdict.id, verdict.name));
+      report.lost_sessions.push_back(
+          fmt::format("session {} '{}': no frame can be reconstructed", verdict.id, verdict.name));
     }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
