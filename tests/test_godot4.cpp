@@ -37,7 +37,7 @@ func _ready() -> void:
   CHECK(run.out == "4.6-stable\n0c0000000000803f000000400000404000008040\n");
 }
 
-TEST_CASE("the Godot 4 runner exits with the script's exit code; printerr goes to stderr",
+TEST_CASE("the Godot 4 runner exits with the script's exit code and printerr goes to stderr",
           "[godot4]") {
   TempDir dir;
   const auto run = run_godot4(dir, R"GD(extends Node

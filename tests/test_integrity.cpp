@@ -247,7 +247,7 @@ TEST_CASE("a damaged keyframe is reported on stderr and its frames come from an 
   CHECK(json["damage"][0]["first_frame"] == 90);
 }
 
-TEST_CASE("a damaged metadata blob hides no other session; ls shows the damage in its row",
+TEST_CASE("a damaged metadata blob hides no other session and ls shows the damage in its row",
           "[verify][damage]") {
   DamageFixture f;
   record_fixture_session(f.db, "match-2");
