@@ -143,7 +143,7 @@ TEST_CASE("varstream: the last full state before frame F and F's own record give
 }
 
 TEST_CASE(
-    "varstream: --from/--to exports a range that starts with a full state; --godot 3 "
+    "varstream: --from/--to exports a range that starts with a full state and --godot 3 "
     "writes Godot 3 bytes",
     "[cli][export]") {
   Fixture f;

@@ -339,9 +339,13 @@ TEST_CASE("a live recording is never sealed and readers beside it never fail wit
     const pid_t pid = start_recorder(path, plan, nullptr);
     RecoverOptions o;
     o.replay.store = store_for(profile);
+    // Reads go on until 20 have succeeded (at least 300 ms of them): how many fit in a given
+    // time depends on the machine's load, never on correctness. The deadline only ends a hang.
     int reads = 0;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-    while (std::chrono::steady_clock::now() < until) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + std::chrono::seconds(30);
+    while ((reads < 20 || std::chrono::steady_clock::now() < start + std::chrono::milliseconds(300)) &&
+           std::chrono::steady_clock::now() < deadline) {
       auto got = recover_state(path, "crash", o);
       if (!got.ok() && got.status().code() == StatusCode::kOutOfRange) continue;  // no frame yet
       INFO(got.status().to_string());
@@ -351,7 +355,7 @@ TEST_CASE("a live recording is never sealed and readers beside it never fail wit
       ++reads;
     }
     kill_and_reap(pid);
-    REQUIRE(reads > 20);
+    REQUIRE(reads >= 20);
     auto after = recover_state(path, "crash", o);
     REQUIRE_OK(after);
     REQUIRE(after->session.status == format::SessionStatus::kInterrupted);

@@ -195,7 +195,7 @@ TEST_CASE("cut joins the rest: every kept frame's state equals the source's, acr
 
 TEST_CASE(
     "trim without --out adds NAME-trim to the database and leaves the source session as it "
-    "was; a taken name is refused",
+    "was, and a taken name is refused",
     "[edit]") {
   TempDir dir;
   const auto db = dir.file("crowd.reel"), copy = dir.file("copy.reel");
@@ -299,7 +299,7 @@ TEST_CASE("a failed edit leaves its input untouched: an output directory it cann
 
 TEST_CASE(
     "compact re-encodes every session with other settings: same states, names, events and "
-    "tags; bytes before and after reported",
+    "tags, bytes before and after reported",
     "[edit]") {
   TempDir dir;
   const auto db = dir.file("crowd.reel"), reference = dir.file("reference.reel");
@@ -409,7 +409,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "filter keeps only the chosen entities, properties and events; the kept states equal "
+    "filter keeps only the chosen entities, properties and events, and the kept states equal "
     "the source's",
     "[edit]") {
   TempDir dir;
