@@ -438,7 +438,7 @@ Result<VerifyReport> verify_database(const std::string& path, std::string_view s
   VerifyReport report;
   report.path = path;
   report.file_bytes = file_size(path);
-  StoreOptions store_options;
+  StoreOptions store_options = options.store;
   store_options.read_only = true;
   store_options.create = false;
   auto opened = Store::open(path, store_options);

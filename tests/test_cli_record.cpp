@@ -99,3 +99,33 @@ TEST_CASE("durations parse as h, m, s parts", "[samples]") {
   }
   CHECK(reel::samples::frames_in(600, 60) == 36000);
 }
+
+TEST_CASE("the reading commands open a database where --profile and --vfs say", "[cli][mvsqlite]") {
+  // mvsqlite itself cannot run here: the mvsqlite profile on SQLite's unix VFS stands in, and an
+  // unknown VFS shows that the option reaches SQLite.
+  TempDir dir;
+  const std::string out = dir.file("mv.reel");
+  const auto recorded = run_command(reel_record(
+      "--duration 2s --players 4 --props 8 --profile mvsqlite --vfs unix --name m --out " + out));
+  INFO(recorded.out);
+  REQUIRE(recorded.exit_code == 0);
+  const std::string where = " --profile mvsqlite --vfs unix";
+  const std::string reel = std::string(REEL_BINARY) + " ";
+  for (const std::string& command :
+       {"ls " + out, "info " + out + " m", "show " + out + " m --at 60", "verify " + out,
+        "recover " + out + " m --out " + dir.file("state.bin"), "history " + out + " m --entity 1 --property transform"}) {
+    const auto result = run_command(reel + command + where + " 2>&1");
+    INFO(command << ": " << result.out);
+    CHECK(result.exit_code == 0);
+  }
+  for (const std::string& command : {"ls " + out, "show " + out + " m --at 0", "verify " + out}) {
+    const auto result = run_command(reel + command + " --profile mvsqlite --vfs nosuch 2>&1");
+    INFO(command << ": " << result.out);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.out, Catch::Contains("no SQLite VFS named 'nosuch'"));
+  }
+  const auto bad_profile = run_command(reel + "ls " + out + " --profile cloud 2>&1");
+  INFO(bad_profile.out);
+  CHECK(bad_profile.exit_code == 2);
+  CHECK_THAT(bad_profile.out, Catch::Contains("--profile"));
+}

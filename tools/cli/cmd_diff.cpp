@@ -133,7 +133,7 @@ void run_diff(DiffArgs& args) {
     throw CliError(kExitBadInput, "needs two frames or times: reel diff DB [SESSION] A B");
   }
   auto replayer = open_session(args.session);
-  require_known_entities(args.session.db, *replayer, args.entities);
+  require_known_entities(args.session, *replayer, args.entities);
   FrameIndex fa = resolve_position(*replayer, args.positions[0], "A");
   FrameIndex fb = resolve_position(*replayer, args.positions[1], "B");
   WorldState a = *value_or_throw(replayer->seek(fa));  // a copy: the next seek moves the cursor

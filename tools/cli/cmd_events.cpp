@@ -119,7 +119,7 @@ void register_events(CLI::App& app) {
   cmd->callback([args] {
     auto replayer = open_session(args->session);
     require_known_names(*replayer, *args);
-    require_known_entities(args->session.db, *replayer, args->entities);
+    require_known_entities(args->session, *replayer, args->entities);
     FrameRange range = resolve_range(*replayer, args->from, args->to);
     DamageSkipper skipper(args->session.db);
     auto events = load_events(*replayer, *args, range, skipper);

@@ -88,7 +88,7 @@ ExportSelection resolve_selection(const ExportArgs& args, Replayer& replayer) {
   selection.godot = args.godot;
   selection.range = resolve_range(replayer, args.from, args.to);
   for (EntityId id : args.entities) {
-    if (entity_lives(args.session.db, replayer.session().id, id).empty()) {
+    if (entity_lives(args.session, replayer.session().id, id).empty()) {
       throw CliError(kExitBadInput, fmt::format("--entity {}: session '{}' has no entity {}", id,
                                                 replayer.session().name, id));
     }

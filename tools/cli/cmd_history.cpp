@@ -55,7 +55,7 @@ void print_json_history(const HistoryArgs& args, const Replayer& replayer, const
 void require_entity_in_range(const HistoryArgs& args, const Replayer& replayer,
                              const FrameRange& range) {
   const auto& session = replayer.session();
-  auto lives = entity_lives(args.session.db, session.id, args.entity);
+  auto lives = entity_lives(args.session, session.id, args.entity);
   std::vector<std::string> spans;
   for (const auto& life : lives) {
     const FrameIndex last = life.despawn < 0 ? replayer.frame_count() - 1 : life.despawn - 1;

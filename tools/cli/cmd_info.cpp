@@ -41,7 +41,7 @@ void query_rows(Store& store, std::string_view sql, int64_t session_id, Fn on_ro
 }
 
 SessionInfoView load_info(const SessionArgs& args) {
-  auto store = open_database(args.db);
+  auto store = open_database(args);
   SessionInfoView v;
   v.row = find_session_row(*store, args);
   const int64_t id = v.row.id;

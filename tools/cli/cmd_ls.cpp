@@ -27,8 +27,9 @@ int64_t count_entities(Store& store, int64_t session_id) {
   return n;
 }
 
-std::vector<SessionSummary> load_summaries(const std::string& db) {
-  auto store = open_database(db);
+std::vector<SessionSummary> load_summaries(const SessionArgs& args) {
+  const std::string& db = args.db;
+  auto store = open_database(args);
   std::vector<SessionSummary> out;
   for (auto& row : value_or_throw(schema::list_sessions(*store), db)) {
     int64_t entities = count_entities(*store, row.id);
@@ -92,7 +93,7 @@ void register_ls(CLI::App& app) {
       "  reel ls match.reel\n"
       "  reel ls match.reel --json | jq '.sessions[].name'");
   cmd->callback([args] {
-    auto sessions = load_summaries(args->db);
+    auto sessions = load_summaries(*args);
     if (args->json) {
       print_json_list(args->db, sessions);
     } else {

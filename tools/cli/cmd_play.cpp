@@ -107,7 +107,7 @@ void run_play(const PlayArgs& args) {
                    "refusing to write binary to a terminal; use --out FILE or redirect");
   }
   auto replayer = open_session(args.session);
-  require_known_entities(args.session.db, *replayer, args.entities);
+  require_known_entities(args.session, *replayer, args.entities);
   FrameRange range = resolve_range(*replayer, args.from, args.to);
   GodotDialect dialect = args.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   StoreVarWriter sink(args.out, dialect, /*flush_each=*/args.rate > 0);

@@ -85,11 +85,12 @@ void run_recover(const RecoverArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   // The file, its schema and the session first (each reported as such); this also seals
   // sessions whose recorder is gone.
-  auto store = open_database(a.session.db);
+  auto store = open_database(a.session);
   const schema::SessionRow row = find_session_row(*store, a.session);
   store.reset();
   RecoverOptions options;
   options.settle = false;  // done by open_database
+  options.replay.store = reading_store_options(a.session);
   if (!a.at.empty()) {
     const Position p = value_or_throw(parse_position(a.at), "--at");
     if (!p.is_end) {

@@ -94,9 +94,10 @@ void print_json(const VerifyReport& report) {
 }
 
 void run_verify(const VerifyArgs& args) {
-  require_database_file(args.session.db);
+  if (is_local_file(args.session)) require_database_file(args.session.db);
   set_current_file(args.session.db);
   VerifyOptions options;
+  options.store = reading_store_options(args.session);
   options.sqlite_check = !args.no_sqlite_check;
   options.decode_frames = !args.quick;
   auto report = verify_database(args.session.db, args.session.session, options);

@@ -8,7 +8,8 @@
 namespace reel::cli {
 
 void add_rewrite_args(CLI::App& cmd, RewriteArgs& args) {
-  add_session_args(cmd, args.session, /*with_session=*/true, /*with_json=*/false);
+  add_session_args(cmd, args.session, /*with_session=*/true, /*with_json=*/false,
+                   /*with_storage=*/false);
   cmd.add_option("--out", args.out,
                  "Database to write the new session to (created if missing; default: DB itself)");
   cmd.add_option("--name", args.name,

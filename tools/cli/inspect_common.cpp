@@ -14,13 +14,38 @@
 
 namespace reel::cli {
 
-void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session, bool with_json) {
-  cmd.add_option("DB", args.db, "Reel database file")->required();
+void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session, bool with_json,
+                      bool with_storage) {
+  cmd.add_option("DB", args.db, "Reel database file (an mvsqlite namespace with --vfs mvsqlite)")
+      ->required();
   if (with_session) {
     cmd.add_option("SESSION", args.session,
                    "Session name or id (may be omitted when the database holds one session)");
   }
   if (with_json) cmd.add_flag("--json", args.json, "Print one JSON document instead of text");
+  if (with_storage) {
+    cmd.add_option("--profile", args.profile,
+                   "Storage profile the database was recorded with: local | mvsqlite")
+        ->capture_default_str()
+        ->group("Storage");
+    cmd.add_option("--vfs", args.vfs,
+                   "SQLite VFS to open it with (default: unix for local, mvsqlite for mvsqlite)")
+        ->group("Storage");
+  }
+}
+
+StoreOptions reading_store_options(const SessionArgs& args) {
+  StoreOptions options;
+  options.profile = value_or_throw(parse_profile(args.profile), "--profile");
+  options.vfs = args.vfs;
+  options.read_only = true;
+  options.create = false;
+  return options;
+}
+
+bool is_local_file(const SessionArgs& args) {
+  if (!args.vfs.empty()) return args.vfs == "unix" || args.vfs.rfind("unix-", 0) == 0;
+  return args.profile != "mvsqlite";  // the mvsqlite profile's default VFS is mvsqlite's
 }
 
 namespace {
@@ -57,12 +82,11 @@ bool all_digits(const std::string& s) {
 
 }  // namespace
 
-std::unique_ptr<Store> open_database(const std::string& path) {
-  require_database_file(path);
+std::unique_ptr<Store> open_database(const SessionArgs& args) {
+  const std::string& path = args.db;
+  const StoreOptions options = reading_store_options(args);
+  if (is_local_file(args)) require_database_file(path);
   set_current_file(path);
-  StoreOptions options;
-  options.read_only = true;
-  options.create = false;
   // Seals sessions whose recorder is gone (when the file is writable; FORMAT.md 5), once per
   // process: a command opens its database several times.
   static std::string settled;
@@ -102,10 +126,11 @@ schema::SessionRow find_session_row(Store& store, const SessionArgs& args) {
 std::unique_ptr<Replayer> open_session(const SessionArgs& args, bool notices) {
   // The file, its schema and the session first, so that each is reported as such whatever the
   // replayer would say about it.
-  auto store = open_database(args.db);
+  auto store = open_database(args);
   find_session_row(*store, args);
   store.reset();
   ReplayOptions options;
+  options.store = reading_store_options(args);
   if (notices) {
     options.on_bypassed = [db = args.db](const Status& problem) { print_notice(db, problem); };
   }
@@ -157,8 +182,10 @@ PropertyId resolve_property(const Replayer& replayer, const std::string& path,
                                                           : "properties: " + name_list(paths)));
 }
 
-std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity) {
-  auto store = open_database(db);
+std::vector<EntityLife> entity_lives(const SessionArgs& args, int64_t session_id,
+                                     EntityId entity) {
+  const std::string& db = args.db;
+  auto store = open_database(args);
   Statement* st = value_or_database_error(
       store->prepare("SELECT spawn_frame, despawn_frame FROM entities WHERE session_id = ? AND "
                      "entity_id = ? ORDER BY spawn_frame"),
@@ -182,10 +209,10 @@ void add_entity_filter(CLI::App& cmd, EntityFilter& filter, const std::string& h
   cmd.add_option("--entity", filter.ids, help)->type_name("ID")->allow_extra_args(false);
 }
 
-void require_known_entities(const std::string& db, const Replayer& replayer,
+void require_known_entities(const SessionArgs& args, const Replayer& replayer,
                             const EntityFilter& filter) {
   for (EntityId id : filter.ids) {
-    if (!entity_lives(db, replayer.session().id, id).empty()) continue;
+    if (!entity_lives(args, replayer.session().id, id).empty()) continue;
     throw CliError(kExitBadInput, fmt::format("--entity {}: session '{}' has no entity {}", id,
                                               replayer.session().name, id));
   }

@@ -22,17 +22,28 @@ struct SessionArgs {
   std::string db;
   std::string session;  // "" = the only session of the database
   bool json = false;
+  // Where the database lives (--profile, --vfs): a local file by default; `--profile mvsqlite
+  // --vfs mvsqlite` reads a namespace of mvsqlite (DB is then its namespace key, not a path).
+  std::string profile = "local";
+  std::string vfs;
 };
 
 // Adds the positional DB (required), the optional positional SESSION (unless `with_session` is
-// false) and the --json flag (unless `with_json` is false).
+// false), the --json flag (unless `with_json` is false) and --profile/--vfs (unless
+// `with_storage` is false: the editing commands write local files only).
 void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session = true,
-                      bool with_json = true);
+                      bool with_json = true, bool with_storage = true);
 
-// Opens a Reel database read-only and checks its schema. The file is checked first
+// The read-only store options args name (profile, VFS). Throws CliError for an unknown profile.
+StoreOptions reading_store_options(const SessionArgs& args);
+// True when args name a file of the local file system (SQLite's unix VFS, the default), which
+// can be checked before SQLite opens it.
+bool is_local_file(const SessionArgs& args);
+
+// Opens a Reel database read-only and checks its schema. A local file is checked first
 // (file_checks.h: "PATH: no such file", "PATH: is a directory", "PATH: permission denied",
 // "PATH: not a Reel database (...)"), and every error names the file.
-std::unique_ptr<Store> open_database(const std::string& path);
+std::unique_ptr<Store> open_database(const SessionArgs& args);
 // The session named by args.session (a name, an id, or "" for the only one). Unknown keys list
 // the sessions: "m.reel: no session named '2' and none with id 2 (sessions: 'm1' (id 1))".
 schema::SessionRow find_session_row(Store& store, const SessionArgs& args);
@@ -74,7 +85,8 @@ PropertyId resolve_property(const Replayer& replayer, const std::string& path,
 struct EntityLife {
   FrameIndex spawn = 0, despawn = -1;
 };
-std::vector<EntityLife> entity_lives(const std::string& db, int64_t session_id, EntityId entity);
+std::vector<EntityLife> entity_lives(const SessionArgs& args, int64_t session_id,
+                                     EntityId entity);
 
 // `--entity ID` given any number of times: only these entities (diff, events, play).
 struct EntityFilter {
@@ -85,7 +97,7 @@ struct EntityFilter {
 };
 void add_entity_filter(CLI::App& cmd, EntityFilter& filter, const std::string& help);
 // Throws for an id the session never had: "--entity 99: session 'm1' has no entity 99".
-void require_known_entities(const std::string& db, const Replayer& replayer,
+void require_known_entities(const SessionArgs& args, const Replayer& replayer,
                             const EntityFilter& filter);
 
 // Parses a frame/time argument (time_parse.h) and checks it against the session. `what` names

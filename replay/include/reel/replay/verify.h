@@ -51,6 +51,8 @@ class VerifyObserver {
 };
 
 struct VerifyOptions {
+  // Where the database lives (profile, VFS); it is always opened read-only, never created.
+  StoreOptions store;
   // PRAGMA integrity_check (reads every page: the slowest part on a large file); false skips it.
   bool sqlite_check = true;
   // Stop listing SQLite's own complaints after this many.
