@@ -262,7 +262,7 @@ TEST_CASE("reel scrub keeps keyframe marks and tags visible over dense events", 
   TmuxServer tmux;
   tmux.start(std::string(REEL_BINARY) + " scrub " + db);
   std::string s = tmux.wait_for("frame 0/1199");
-  CHECK(contains(s, "1200 frames with events  1 tags"));
+  CHECK(contains(s, "1200 frames with events  1 tag"));
   const std::string marks = screen_row(s, 2), density = screen_row(s, 3);
   INFO("screen:\n" << s);
   REQUIRE(marks.size() == 120);

@@ -301,7 +301,9 @@ std::string ScrubModel::header_line(size_t width) const {
       fmt::format("reel scrub  session '{}' (id {})  frames 0..{}  {:g} ticks/s  "
                   "{} keyframes  {} frames with events{}",
                   s.name, s.id, last_frame(), s.tick_rate, keyframes_.size(), frames_with_events,
-                  tags_.empty() ? "" : fmt::format("  {} tags", tags_.size())),
+                  tags_.empty()
+                      ? ""
+                      : fmt::format("  {} tag{}", tags_.size(), tags_.size() == 1 ? "" : "s")),
       width);
 }
 
