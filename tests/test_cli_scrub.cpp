@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <random>
+#include <regex>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -90,6 +92,24 @@ class TmuxServer {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// Row `row` (0-based) of a captured screen.
+std::string screen_row(const std::string& screen, size_t row) {
+  std::istringstream in(screen);
+  std::string line;
+  for (size_t i = 0; std::getline(in, line); ++i) {
+    if (i == row) return line;
+  }
+  return {};
+}
+
+// The "frame X/Y" of the status line: {X, Y}, or {-1, -1} when absent.
+std::pair<int64_t, int64_t> cursor_and_last(const std::string& screen) {
+  std::smatch m;
+  static const std::regex kFrame("frame ([0-9]+)/([0-9]+)");
+  if (!std::regex_search(screen, m, kFrame)) return {-1, -1};
+  return {std::stoll(m[1]), std::stoll(m[2])};
 }
 
 TEST_CASE("reel scrub steps, jumps, seeks, filters and quits in a terminal", "[cli][scrub]") {
@@ -218,11 +238,221 @@ TEST_CASE("reel scrub's id filter is exact, its class filter a substring", "[cli
   tmux.keys("q");
 }
 
-TEST_CASE("reel scrub --help says + doubles the rate", "[cli][scrub]") {
+TEST_CASE("reel scrub keeps keyframe marks and tags visible over dense events", "[cli][scrub]") {
+  REQUIRE(run_command("command -v tmux >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string db = dir.file("dense.reel");
+  {
+    // 1,200 frames, an event in every frame, a keyframe every 120 frames: 120 columns of 10
+    // frames, every column dense, keyframes in every 12th column.
+    RecorderOptions options;
+    options.codec.keyframe_interval = 120;
+    auto rec = Recorder::open(db, {.name = "dense", .tick_rate = 60}, options);
+    REQUIRE_OK(rec);
+    for (int i = 0; i < 1200; ++i) {
+      (*rec)->begin_frame(i, i / 60.0);
+      if (i == 0) (*rec)->spawn(1, "Player");
+      (*rec)->set(1, "health", int64_t{i});
+      (*rec)->event("hit", Array{}, 1);
+      REQUIRE_STATUS_OK((*rec)->end_frame());
+    }
+    REQUIRE_STATUS_OK((*rec)->close());
+  }
+  REQUIRE(testing::run_reel(dir, "tag " + db + " dense --at 605 boss").exit_code == 0);
+  TmuxServer tmux;
+  tmux.start(std::string(REEL_BINARY) + " scrub " + db);
+  std::string s = tmux.wait_for("frame 0/1199");
+  CHECK(contains(s, "1200 frames with events  1 tag"));
+  const std::string marks = screen_row(s, 2), density = screen_row(s, 3);
+  INFO("screen:\n" << s);
+  REQUIRE(marks.size() == 120);
+  for (size_t c = 0; c < 120; ++c) {
+    INFO("column " << c);
+    CHECK(marks[c] == (c == 60 ? 'T' : c % 12 == 0 ? '|' : '-'));
+  }
+  CHECK(density == std::string(120, '#'));
+  CHECK(screen_row(s, 4) == "^");
+  tmux.keys("t");
+  s = tmux.wait_for("frame 605/1199");
+  CHECK(contains(s, "tag 'boss'"));
+  CHECK(screen_row(s, 4) == std::string(60, ' ') + "^");
+  tmux.keys("t");
+  s = tmux.wait_for("no tag after frame 605");
+  tmux.keys("T");
+  s = tmux.wait_for("no tag before frame 605");
+  tmux.keys("q");
+}
+
+TEST_CASE(
+    "reel scrub's table scrolls to any entity and its detail pane shows every property "
+    "in full",
+    "[cli][scrub]") {
+  REQUIRE(run_command("command -v tmux >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string db = dir.file("crowd.reel");
+  Array inventory;
+  for (int i = 0; i < 40; ++i) inventory.items.push_back(fmt::format("item-{:02}", i));
+  const std::string animation = "walk_cycle_" + std::string(150, 'a') + "_end";
+  {
+    auto rec = Recorder::open(db, {.name = "crowd", .tick_rate = 60});
+    REQUIRE_OK(rec);
+    (*rec)->begin_frame(0, 0.0);
+    for (EntityId id = 1; id <= 100; ++id) {
+      (*rec)->spawn(id, "Crate");
+      (*rec)->set(id, "health", int64_t{id});
+      (*rec)->set(id, "inventory", inventory);
+      (*rec)->set(id, "animation", std::string(animation));
+    }
+    REQUIRE_STATUS_OK((*rec)->end_frame());
+    REQUIRE_STATUS_OK((*rec)->close());
+  }
+  TmuxServer tmux;
+  tmux.start(std::string(REEL_BINARY) + " scrub " + db);
+  // 120x40: rows 5..38 are shared, 17 for the table (a title and 16 entities), 17 for the
+  // detail pane (a title and 16 lines).
+  std::string s = tmux.wait_for("rows 1-16 of 100  (100 of 100 entities)");
+  CHECK(contains(s, "entity 1  Crate  spawned at frame 0  3 properties"));
+  tmux.keys("Tab");
+  tmux.wait_for("TABLE  Up/Down j/k select");
+  tmux.keys("PageDown PageDown");
+  s = tmux.wait_for("rows 18-33 of 100");
+  CHECK(contains(s, "entity 33  Crate"));
+  tmux.keys("-N 44 j");
+  s = tmux.wait_for("entity 77  Crate");
+  CHECK(contains(s, "rows 62-77 of 100"));
+  CHECK(contains(s, "      77  Crate"));
+  CHECK(!contains(s, "      61  Crate"));
+  INFO("screen:\n" << s);
+  // Every item of the inventory and the whole animation name, wrapped in the detail pane.
+  for (int i = 0; i < 40; ++i) CHECK(contains(s, fmt::format("\"item-{:02}\"", i)));
+  CHECK(contains(s, "animation = \"walk_cycle_a"));
+  std::string joined;
+  for (size_t row = 22; row < 39; ++row) {
+    std::string line = screen_row(s, row);
+    line.erase(0, line.find_first_not_of(' '));
+    joined += line;
+  }
+  CHECK(contains(joined, animation));
+  tmux.keys("k");
+  tmux.wait_for("entity 76  Crate");
+  tmux.keys("End");
+  s = tmux.wait_for("rows 85-100 of 100");
+  CHECK(contains(s, "entity 100  Crate"));
+  tmux.keys("Home");
+  tmux.wait_for("rows 1-16 of 100");
+  tmux.keys("Enter");  // the detail pane hides: the table takes its rows
+  tmux.wait_for("rows 1-33 of 100");
+  tmux.keys("q");
+}
+
+// A `reel record --realtime` running in the background, killed (SIGKILL) if still running when
+// the test ends.
+class BackgroundRecorder {
+ public:
+  explicit BackgroundRecorder(const std::string& args) {
+    auto r =
+        run_command(std::string(REEL_BINARY) + " record " + args + " >/dev/null 2>&1 & echo $!");
+    REQUIRE(r.exit_code == 0);
+    pid_ = std::stoi(r.out);
+  }
+  ~BackgroundRecorder() {
+    if (pid_ > 0) kill(pid_, SIGKILL);
+  }
+  BackgroundRecorder(const BackgroundRecorder&) = delete;
+  BackgroundRecorder& operator=(const BackgroundRecorder&) = delete;
+  // SIGTERM: the recorder commits what it has, closes the session and exits.
+  void stop() {
+    REQUIRE(kill(pid_, SIGTERM) == 0);
+    for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST_CASE("reel scrub follows a session being recorded", "[cli][scrub]") {
+  REQUIRE(run_command("command -v tmux >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string db = dir.file("live.reel");
+  BackgroundRecorder recorder(
+      "--realtime --duration 60s --players 2 --props 3 --name rec "
+      "--out " +
+      db);
+  // Wait for the first committed frames.
+  bool has_frames = false;
+  for (int i = 0; i < 200 && !has_frames; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto replayer = Replayer::open(db, "");
+    has_frames = replayer.ok() && (*replayer)->frame_count() > 0;
+  }
+  REQUIRE(has_frames);
+  TmuxServer tmux;
+  tmux.start(std::string(REEL_BINARY) + " scrub --follow " + db);
+  std::string s = tmux.wait_for("live, following");
+  const auto first = cursor_and_last(s);
+  CHECK(first.first == first.second);
+  // The recording grows by ~60 frames a second; the cursor stays on its last frame.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  s = tmux.wait_for("live, following");
+  const auto later = cursor_and_last(s);
+  INFO("screen:\n" << s);
+  CHECK(later.second > first.second + 30);
+  CHECK(later.first == later.second);
+  // A move back ends following; the session is still live.
+  tmux.keys("Home");
+  s = tmux.wait_for("frame 0/");
+  CHECK(contains(s, "  live"));
+  CHECK(!contains(s, "following"));
+  tmux.keys("F");
+  tmux.wait_for("live, following");
+  // The recorder ends: the session is closed, no longer live; the cursor is on its last frame.
+  recorder.stop();
+  auto replayer = Replayer::open(db, "");
+  REQUIRE_OK(replayer);
+  const FrameIndex last = (*replayer)->frame_count() - 1;
+  s = tmux.wait_for(fmt::format("frame {}/{}", last, last));
+  for (int i = 0; i < 40 && contains(s, "live"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s = tmux.screen();
+  }
+  CHECK(!contains(screen_row(s, 1), "live"));
+  tmux.keys("q");
+}
+
+TEST_CASE("reel scrub --help says + doubles the rate and describes every key and mark",
+          "[cli][scrub]") {
   TempDir dir;
   auto r = testing::run_reel(dir, "scrub --help");
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.out.find("+ doubles the rate, - halves it") != std::string::npos);
+  // Every key and mark is described.
+  for (const char* text : {"Left/Right step a frame",
+                           "Shift+Left/Right 1 s",
+                           "space play/pause",
+                           "g go to",
+                           "t / T next",
+                           "F (or f) follow",
+                           "/ filters entities by exact id",
+                           "Tab moves the focus",
+                           "Enter shows/hides the detail pane",
+                           "q quit",
+                           "PgUp/PgDn 10 s",
+                           "End last frame and follow",
+                           "Up/Down or k/j select",
+                           "Home/End\nthe first/last entity",
+                           "Up/Down or k/j scroll",
+                           "'|' a keyframe",
+                           "'T' a tag",
+                           "'x' damaged",
+                           "'#' more",
+                           "'^' under the cursor",
+                           "--follow"}) {
+    INFO(text);
+    CHECK(r.out.find(text) != std::string::npos);
+  }
 }
 
 TEST_CASE("reel scrub refuses to run without a terminal", "[cli][scrub]") {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "reel/store/liveness.h"
 #include "reel/variant/variant_text.h"
 #include "time_parse.h"
 
@@ -13,15 +15,6 @@ namespace {
 
 constexpr int64_t kMaxStepsBeforeSeek = 16;  // beyond this a seek is cheaper than stepping
 constexpr double kMaxRate = 64, kMinRate = 1.0 / 64;
-
-// Cuts `s` to at most `width` bytes without splitting a UTF-8 sequence.
-std::string fit(std::string s, size_t width) {
-  if (s.size() <= width) return s;
-  size_t cut = width;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s;
-}
 
 std::string rate_text(double rate) {
   return fmt::format("{:g}x", rate);
@@ -37,23 +30,6 @@ std::string table_text(const Variant& v) {
     return fmt::format("origin({:.3f}, {:.3f})", t->columns[2].x, t->columns[2].y);
   }
   return to_text(v);
-}
-
-// Splits `text` into lines of at most `width` bytes, at spaces where it can.
-std::vector<std::string> wrap(const std::string& text, size_t width) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size() && width > 0) {
-    size_t len = std::min(width, text.size() - pos);
-    if (pos + len < text.size()) {
-      size_t space = text.rfind(' ', pos + len);
-      if (space != std::string::npos && space > pos) len = space - pos;
-    }
-    out.push_back(fit(text.substr(pos, len), width));
-    pos += std::max<size_t>(out.back().size(), 1);
-    while (pos < text.size() && text[pos] == ' ') ++pos;
-  }
-  return out;
 }
 
 // The error of a library message without its context: what follows the last ": " outside
@@ -72,15 +48,53 @@ std::string error_of(const std::string& message) {
 
 }  // namespace
 
-ScrubModel::ScrubModel(std::unique_ptr<Replayer> replayer) : replayer_(std::move(replayer)) {
+using scrub::fit;
+using scrub::wrap;
+
+ScrubModel::ScrubModel(std::unique_ptr<Replayer> replayer, TagLoader load_tags)
+    : replayer_(std::move(replayer)), load_tags_(std::move(load_tags)) {
+  load_index(0);
+  if (load_tags_) tags_ = load_tags_();
+  update_liveness();
+  land(0, replayer_->seek(0));
+}
+
+void ScrubModel::load_index(FrameIndex from) {
   if (auto k = replayer_->keyframe_frames(); k.ok()) keyframes_ = std::move(k).value();
-  if (auto events = replayer_->events(0, last_frame()); events.ok()) {
-    for (const auto& e : *events) {
-      if (event_frames_.empty() || event_frames_.back() != e.frame)
-        event_frames_.push_back(e.frame);
+  // Events whose arguments are damaged still count: only their frames matter here.
+  auto events = replayer_->events(from, last_frame(), {}, [](const Status&) {});
+  if (!events.ok()) return;
+  for (const auto& e : *events) {
+    if (events_per_frame_.empty() || events_per_frame_.back().first != e.frame) {
+      events_per_frame_.emplace_back(e.frame, 0);
+    }
+    ++events_per_frame_.back().second;
+  }
+}
+
+void ScrubModel::update_liveness() {
+  const auto& row = replayer_->session();
+  live_ = row.status == format::SessionStatus::kRecording && !schema::judge_owner(row).gone;
+}
+
+bool ScrubModel::poll_live() {
+  if (!live_) return false;
+  auto added = replayer_->refresh();
+  if (!added.ok()) {
+    message_ = added.status().message();
+    return true;
+  }
+  const bool was_live = live_;
+  update_liveness();
+  if (*added > 0) {
+    load_index(last_frame() - *added + 1);
+    if (load_tags_) tags_ = load_tags_();
+    if (following_) {
+      go_to_frame(last_frame());
+      following_ = true;
     }
   }
-  land(0, replayer_->seek(0));
+  return *added > 0 || was_live != live_;
 }
 
 double ScrubModel::tick_rate() const {
@@ -137,13 +151,56 @@ void ScrubModel::seek_to(FrameIndex target) {
 }
 
 void ScrubModel::go_to_frame(FrameIndex target) {
+  following_ = false;
   seek_to(std::clamp<FrameIndex>(target, 0, last_frame()));
   restart_clock();
+}
+
+void ScrubModel::go_to_end() {
+  go_to_frame(last_frame());
+  following_ = true;
+}
+
+void ScrubModel::toggle_follow() {
+  if (following_) {
+    following_ = false;
+  } else {
+    go_to_end();
+  }
+}
+
+void ScrubModel::land_on_tag(size_t tag) {
+  go_to_frame(tags_[tag].frame);
+  message_ = fmt::format("tag '{}' at frame {} ({} of {})", tags_[tag].name, tags_[tag].frame,
+                         tag + 1, tags_.size());
+}
+
+void ScrubModel::next_tag() {
+  auto it = std::find_if(tags_.begin(), tags_.end(),
+                         [&](const schema::Tag& t) { return t.frame > frame_; });
+  if (it == tags_.end()) {
+    message_ = tags_.empty() ? "the session has no tags (reel tag adds them)"
+                             : fmt::format("no tag after frame {}", frame_);
+    return;
+  }
+  land_on_tag(static_cast<size_t>(it - tags_.begin()));
+}
+
+void ScrubModel::previous_tag() {
+  auto it = std::find_if(tags_.rbegin(), tags_.rend(),
+                         [&](const schema::Tag& t) { return t.frame < frame_; });
+  if (it == tags_.rend()) {
+    message_ = tags_.empty() ? "the session has no tags (reel tag adds them)"
+                             : fmt::format("no tag before frame {}", frame_);
+    return;
+  }
+  land_on_tag(static_cast<size_t>(tags_.rend() - it - 1));
 }
 
 void ScrubModel::step(int64_t frames) {
   FrameIndex target = std::clamp<FrameIndex>(frame_ + frames, 0, last_frame());
   int64_t distance = target - frame_;
+  following_ = false;
   // From a damaged frame the replayer has no cursor to step from: seek.
   if (!damage_.empty() || std::abs(distance) > kMaxStepsBeforeSeek) return go_to_frame(target);
   Result<const WorldState*> moved = replayer_->current();
@@ -192,6 +249,7 @@ void ScrubModel::restart_clock() {
 
 void ScrubModel::toggle_play() {
   playing_ = !playing_;
+  following_ = false;
   if (playing_ && frame_ == last_frame()) go_to_start();
   restart_clock();
 }
@@ -238,10 +296,14 @@ std::chrono::milliseconds ScrubModel::frame_period() const {
 
 std::string ScrubModel::header_line(size_t width) const {
   const auto& s = replayer_->session();
+  int64_t frames_with_events = static_cast<int64_t>(events_per_frame_.size());
   return fit(
       fmt::format("reel scrub  session '{}' (id {})  frames 0..{}  {:g} ticks/s  "
-                  "{} keyframes  {} frames with events",
-                  s.name, s.id, last_frame(), s.tick_rate, keyframes_.size(), event_frames_.size()),
+                  "{} keyframes  {} frames with events{}",
+                  s.name, s.id, last_frame(), s.tick_rate, keyframes_.size(), frames_with_events,
+                  tags_.empty()
+                      ? ""
+                      : fmt::format("  {} tag{}", tags_.size(), tags_.size() == 1 ? "" : "s")),
       width);
 }
 
@@ -253,6 +315,10 @@ std::string ScrubModel::status_line(size_t width) const {
                                  st ? fmt::format("tick {}  ", st->tick) : "",
                                  time_known_ ? "" : "~", format_time(time_), format_time(end),
                                  playing_ ? "playing" : "paused", rate_text(rate_));
+  if (live_) line += following_ ? "  live, following" : "  live";
+  for (const auto& t : tags_) {
+    if (t.frame == frame_) line += fmt::format("  tag '{}'", t.name);
+  }
   if (!filter_.empty()) line += fmt::format("  filter '{}'", filter_);
   if (!damage_.empty()) {
     line +=
@@ -262,26 +328,20 @@ std::string ScrubModel::status_line(size_t width) const {
   return fit(std::move(line), width);
 }
 
-size_t ScrubModel::column_of(FrameIndex f, size_t width) const {
-  if (width <= 1 || last_frame() <= 0) return 0;
-  return static_cast<size_t>(static_cast<double>(f) * static_cast<double>(width - 1) /
-                             static_cast<double>(last_frame()));
+std::string ScrubModel::timeline_line(size_t width) const {
+  std::vector<scrub::Frame> tag_frames;
+  for (const auto& t : tags_) tag_frames.push_back(t.frame);
+  std::vector<scrub::Span> damaged;
+  for (const auto& d : damaged_spans_) damaged.push_back({d.first, d.last});
+  return marks_row(scrub::Bins(last_frame() + 1, width), keyframes_, tag_frames, damaged);
 }
 
-std::string ScrubModel::timeline_line(size_t width) const {
-  std::string bar(width, '-');
-  if (width == 0) return bar;
-  for (FrameIndex k : keyframes_) bar[column_of(k, width)] = '|';
-  for (FrameIndex e : event_frames_) bar[column_of(e, width)] = '*';
-  for (const auto& span : damaged_spans_) {
-    for (size_t c = column_of(span.first, width); c <= column_of(span.last, width); ++c)
-      bar[c] = 'x';
-  }
-  return bar;
+std::string ScrubModel::density_line(size_t width) const {
+  return density_row(scrub::Bins(last_frame() + 1, width), events_per_frame_);
 }
 
 std::string ScrubModel::cursor_line(size_t width) const {
-  size_t col = column_of(frame_, width);
+  size_t col = scrub::Bins(last_frame() + 1, width).column_of(frame_);
   std::string line(col, ' ');
   line += '^';
   return fit(std::move(line), width);
@@ -314,21 +374,89 @@ std::vector<std::string> ScrubModel::damage_lines(size_t width, size_t rows) con
   return out;
 }
 
-std::vector<std::string> ScrubModel::entity_lines(size_t width, size_t rows) const {
-  if (!state()) return damage_lines(width, rows);
-  const WorldState& st = *state();
+std::vector<EntityId> ScrubModel::table_ids() const {
   std::vector<EntityId> ids;
-  for (const auto& [id, e] : st.entities) {
+  if (!state()) return ids;
+  for (const auto& [id, e] : state()->entities) {
     if (passes_filter(id, e)) ids.push_back(id);
   }
   std::sort(ids.begin(), ids.end());
-  std::vector<std::string> out;
-  out.push_back(fit(
-      fmt::format("{:>8}  {:<20}  PROPERTIES  ({} of {} entities{})", "ID", "CLASS", ids.size(),
+  return ids;
+}
+
+size_t ScrubModel::selected_index(const std::vector<EntityId>& ids) const {
+  auto it = std::lower_bound(ids.begin(), ids.end(), selected_id_);
+  if (it == ids.end()) return ids.empty() ? 0 : ids.size() - 1;
+  return static_cast<size_t>(it - ids.begin());
+}
+
+void ScrubModel::set_layout(size_t width, size_t table_rows, size_t detail_rows) {
+  width_ = std::max<size_t>(width, 10);
+  table_rows_ = std::max<size_t>(table_rows, 1);
+  detail_rows_ = detail_rows;
+}
+
+void ScrubModel::cycle_focus() {
+  switch (focus_) {
+    case Focus::kTimeline:
+      focus_ = Focus::kTable;
+      break;
+    case Focus::kTable:
+      focus_ = detail_shown() ? Focus::kDetail : Focus::kTimeline;
+      break;
+    case Focus::kDetail:
+      focus_ = Focus::kTimeline;
+      break;
+  }
+}
+
+void ScrubModel::scroll_lines(int64_t rows) {
+  if (focus_ == Focus::kDetail) {
+    const size_t lines = detail_body_lines();
+    const size_t top = scrub::clamp_top(detail_top_, detail_body_rows(), lines);
+    detail_top_ = scrub::clamp_top(scrub::moved_index(top, rows, lines), detail_body_rows(), lines);
+    return;
+  }
+  const auto ids = table_ids();
+  if (ids.empty()) return;
+  const size_t index = scrub::moved_index(selected_index(ids), rows, ids.size());
+  if (ids[index] != selected_id_) detail_top_ = 0;
+  selected_id_ = ids[index];
+  table_top_ = scrub::top_to_show(table_top_, index, table_visible(), ids.size());
+}
+
+void ScrubModel::scroll_pages(int64_t pages) {
+  const size_t page = focus_ == Focus::kDetail ? detail_body_rows() : table_visible();
+  scroll_lines(pages * static_cast<int64_t>(page));
+}
+
+void ScrubModel::scroll_to_first() {
+  scroll_lines(std::numeric_limits<int32_t>::min());
+}
+
+void ScrubModel::scroll_to_last() {
+  scroll_lines(std::numeric_limits<int32_t>::max());
+}
+
+ScrubModel::TableView ScrubModel::entity_table(size_t width) const {
+  TableView view;
+  if (!state()) {
+    view.lines = damage_lines(width, table_rows_);
+    return view;
+  }
+  const WorldState& st = *state();
+  const auto ids = table_ids();
+  const size_t visible = table_visible();
+  const size_t selected = selected_index(ids);
+  const size_t top = scrub::top_to_show(table_top_, selected, visible, ids.size());
+  const size_t end = std::min(ids.size(), top + visible);
+  view.lines.push_back(fit(
+      fmt::format("{:>8}  {:<20}  PROPERTIES  rows {}-{} of {}  ({} of {} entities{})", "ID",
+                  "CLASS", ids.empty() ? 0 : top + 1, end, ids.size(), ids.size(),
                   st.entities.size(), filter_.empty() ? "" : fmt::format(", filter '{}'", filter_)),
       width));
   const auto& paths = replayer_->property_paths();
-  for (size_t i = 0; i < ids.size() && out.size() < rows; ++i) {
+  for (size_t i = top; i < end; ++i) {
     const EntityState& e = st.entities.at(ids[i]);
     std::string line =
         fmt::format("{:>8}  {:<20}", ids[i], e.class_name.empty() ? "-" : e.class_name);
@@ -337,12 +465,55 @@ std::vector<std::string> ScrubModel::entity_lines(size_t width, size_t rows) con
                           table_text(value));
       if (line.size() > width) break;
     }
-    out.push_back(fit(std::move(line), width));
+    if (i == selected) view.selected = static_cast<int>(view.lines.size());
+    view.lines.push_back(fit(std::move(line), width));
   }
-  if (ids.size() + 1 > rows && rows > 0) {
-    out.back() = fit(fmt::format("{:>8}  ... {} more", "", ids.size() + 2 - rows), width);
+  return view;
+}
+
+std::vector<std::string> ScrubModel::all_detail_lines() const {
+  std::vector<std::string> out;
+  const auto ids = table_ids();
+  if (ids.empty()) return out;
+  const EntityId id = ids[selected_index(ids)];
+  const EntityState& e = state()->entities.at(id);
+  const auto& paths = replayer_->property_paths();
+  out.push_back(fit(
+      fmt::format("entity {}  {}  spawned at frame {}  {} properties", id,
+                  e.class_name.empty() ? "-" : e.class_name, e.spawn_frame, e.properties.size()),
+      width_));
+  // Continuation lines are indented past the property's name so that the values stand out.
+  constexpr size_t kIndent = 4;
+  for (const auto& [pid, value] : e.properties) {
+    std::string text = fmt::format(
+        "  {} = {}", pid < paths.size() ? paths[pid] : fmt::format("#{}", pid), to_text(value));
+    auto first = wrap(text, width_);
+    if (first.empty()) continue;
+    out.push_back(first.front());
+    // What follows the first line, wrapped at the indented width (no text is dropped).
+    size_t consumed = first.front().size();
+    while (consumed < text.size() && text[consumed] == ' ') ++consumed;
+    for (auto& l : wrap(text.substr(consumed), width_ - kIndent)) {
+      out.push_back(std::string(kIndent, ' ') + l);
+    }
   }
   return out;
+}
+
+size_t ScrubModel::detail_body_lines() const {
+  const size_t all = all_detail_lines().size();
+  return all > 0 ? all - 1 : 0;
+}
+
+std::vector<std::string> ScrubModel::detail_lines() const {
+  if (!detail_shown() || detail_rows_ == 0) return {};
+  auto lines = all_detail_lines();
+  if (lines.empty()) return lines;
+  // The title line stays; the properties below it scroll.
+  const size_t top = scrub::clamp_top(detail_top_, detail_body_rows(), lines.size() - 1);
+  lines.erase(lines.begin() + 1, lines.begin() + 1 + static_cast<std::ptrdiff_t>(top));
+  if (lines.size() > detail_rows_) lines.resize(detail_rows_);
+  return lines;
 }
 
 }  // namespace reel::cli

@@ -12,21 +12,39 @@
 // first frame that fails to the frame before the next keyframe). The status line names the span
 // and the error, the table the whole message, the timeline marks the spans seen with 'x'; every
 // move works from there as from any frame, and playing stops on it.
+//
+// Focus: Tab moves it between the timeline, the entity table and the detail pane (when shown);
+// the table and the detail pane scroll under Up/Down, PgUp/PgDn, Home/End while focused. The
+// table's selection is an entity id, so it stays on the same entity as frames change (or on the
+// next id when that entity is absent or filtered out).
+//
+// Live sessions: poll_live() re-reads the catalog (Replayer::refresh); new committed frames
+// extend the timeline, their keyframes, events and tags are added, and in follow mode (follow(),
+// End, or --follow) the cursor moves to the last frame.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reel/replay/replayer.h"
+#include "reel/store/tags.h"
+#include "scrub_view.h"
 
 namespace reel::cli {
+
+enum class Focus { kTimeline, kTable, kDetail };
+
+// The session's tags (bookmarks), read again on every poll of a live session. May be empty.
+using TagLoader = std::function<std::vector<schema::Tag>()>;
 
 class ScrubModel {
  public:
   // REQUIRES: replayer holds at least one frame. Seeks frame 0.
-  explicit ScrubModel(std::unique_ptr<Replayer> replayer);
+  explicit ScrubModel(std::unique_ptr<Replayer> replayer, TagLoader load_tags = {});
 
   // Moves the cursor by `frames` (clamped to the session); small moves use step_forward /
   // step_back, larger ones seek.
@@ -35,9 +53,37 @@ class ScrubModel {
   void jump_seconds(double seconds);
   void go_to_frame(FrameIndex frame);  // clamped
   void go_to_start() { go_to_frame(0); }
-  void go_to_end() { go_to_frame(last_frame()); }
+  // The last frame, and follow mode on (the cursor stays on the last frame as frames arrive).
+  void go_to_end();
   // Parses a frame or time (time_parse.h); sets message() on bad input.
   void go_to(const std::string& text);
+  // The next / previous tag after / before the cursor; message() names it (or says there is none).
+  void next_tag();
+  void previous_tag();
+
+  // Every move above but go_to_end ends follow mode; toggle_follow() switches it (on: the cursor
+  // goes to the last frame).
+  void toggle_follow();
+  bool following() const { return following_; }
+  // The session is being recorded by a recorder that is still running (schema::judge_owner).
+  bool live() const { return live_; }
+  // Re-reads the catalog (new frames, keyframes, events, tags, the session's status); follows the
+  // last frame in follow mode. Returns whether anything changed. Errors go to message().
+  bool poll_live();
+
+  // Focus and the scrolling panes. The layout is the screen's width and the rows it gives the
+  // table (its title row included) and the detail pane; set it before drawing and before the
+  // keys of a burst.
+  Focus focus() const { return focus_; }
+  void cycle_focus();
+  void set_layout(size_t width, size_t table_rows, size_t detail_rows);
+  void toggle_detail() { detail_shown_ = !detail_shown_; }
+  bool detail_shown() const { return detail_shown_ && state() != nullptr; }
+  // In the focused pane (table: the selection; detail: the scroll): by rows, by pages, to an end.
+  void scroll_lines(int64_t rows);
+  void scroll_pages(int64_t pages);
+  void scroll_to_first();
+  void scroll_to_last();
 
   // Play/pause at rate() times real time; tick() advances the cursor to what the clock says and
   // stops at the last frame.
@@ -70,19 +116,28 @@ class ScrubModel {
   // Screen text, each at most `width` columns.
   std::string header_line(size_t width) const;
   std::string status_line(size_t width) const;
-  // The timeline: '-' frames, '|' keyframes, '*' events, 'x' damaged spans seen (damage wins,
-  // then events), cursor drawn by cursor_line as '^' under its column.
+  // The timeline, binned (scrub_view.h): the marks row ('-', keyframes '|', tags 'T', damaged
+  // spans seen 'x'), the density row (events per column: ' ' . : * #), and the cursor row ('^'
+  // under the cursor's column).
   std::string timeline_line(size_t width) const;
+  std::string density_line(size_t width) const;
   std::string cursor_line(size_t width) const;
-  // "ID  CLASS  PROPERTIES" header, then one row per entity passing the filter (ascending id):
+  // "ID  CLASS  PROPERTIES  rows x-y of N  (N of M entities)" title, then the rows of the
+  // entities passing the filter (ascending id) from the scroll position:
   // "  17  Player  position=Vector3(1, 2, 3)  health=100" (transforms abbreviated to
-  // "origin(x, y, z)"). At most `rows` rows; the table
-  // title row reports how many matched. At a damaged frame: what is wrong and how to move on.
-  std::vector<std::string> entity_lines(size_t width, size_t rows) const;
+  // "origin(x, y, z)"). At most table rows (set_pane_heights); `selected` is the line of the
+  // selection (-1: none). At a damaged frame: what is wrong and how to move on.
+  struct TableView {
+    std::vector<std::string> lines;
+    int selected = -1;
+  };
+  TableView entity_table(size_t width) const;
+  // The selected entity's title line, then every property in full (Godot's text form), wrapped
+  // to the layout's width, from the detail pane's scroll position: at most the detail rows.
+  // Empty without a selection or while the pane is hidden.
+  std::vector<std::string> detail_lines() const;
 
  private:
-  // The timeline column of `frame` for a bar `width` columns wide.
-  size_t column_of(FrameIndex frame, size_t width) const;
   bool passes_filter(EntityId id, const EntityState& e) const;
   std::vector<std::string> damage_lines(size_t width, size_t rows) const;
   // Puts the cursor on `target` with the replayer's result of moving there: its state, or the
@@ -95,11 +150,28 @@ class ScrubModel {
   // Sets span_ to the unreadable run holding frame_ (REQUIRES: frame_ is damaged).
   void measure_damage();
   void restart_clock();
+  // The ids passing the filter at the cursor (ascending); empty at a damaged frame.
+  std::vector<EntityId> table_ids() const;
+  // The selection's index in `ids` and the table's first row for it.
+  size_t selected_index(const std::vector<EntityId>& ids) const;
+  size_t table_visible() const { return table_rows_ > 1 ? table_rows_ - 1 : 1; }
+  // The detail pane: its title line, then the properties (which scroll under the title).
+  std::vector<std::string> all_detail_lines() const;
+  size_t detail_body_lines() const;
+  size_t detail_body_rows() const { return detail_rows_ > 1 ? detail_rows_ - 1 : 1; }
+  // Adds the keyframes and events of frames [from, last_frame()].
+  void load_index(FrameIndex from);
+  void update_liveness();
+  // Moves the cursor to `tag` (REQUIRES: a tag) and says which it is.
+  void land_on_tag(size_t tag);
   double tick_rate() const;  // the session's, or 60 when it has none
 
   std::unique_ptr<Replayer> replayer_;
   std::vector<FrameIndex> keyframes_;
-  std::vector<FrameIndex> event_frames_;  // ascending, one per frame holding events
+  // (frame, events in it), ascending, one per frame holding events.
+  std::vector<std::pair<FrameIndex, int64_t>> events_per_frame_;
+  TagLoader load_tags_;
+  std::vector<schema::Tag> tags_;  // by frame, then name
   FrameIndex frame_ = 0;
   double time_ = 0;         // session time at frame_
   bool time_known_ = true;  // false: time_ is estimated from the tick rate (damaged frame)
@@ -112,6 +184,15 @@ class ScrubModel {
   double rate_ = 1.0;
   std::chrono::steady_clock::time_point clock_start_;
   double clock_start_time_ = 0;  // session time at clock_start_
+  bool following_ = false;
+  bool live_ = false;
+  Focus focus_ = Focus::kTimeline;
+  bool detail_shown_ = true;
+  size_t table_rows_ = 10, detail_rows_ = 10;
+  EntityId selected_id_ = -1;  // the table's selection; the nearest id at or after it is shown
+  size_t table_top_ = 0;       // index (among the filtered ids) of the first row shown
+  size_t detail_top_ = 0;      // first line of the detail pane shown
+  size_t width_ = 80;          // screen columns (set_layout)
 };
 
 }  // namespace reel::cli
