@@ -361,7 +361,7 @@ void register_scrub(CLI::App& app) {
                      "scripts");
     }
     // Tags are read through their own read-only connection (the replayer does not expose its).
-    std::shared_ptr<Store> store = open_database(args->db);
+    std::shared_ptr<Store> store = open_database(*args);
     const int64_t session_id = replayer->session().id;
     ScrubModel model(std::move(replayer), [store, session_id] {
       auto tags = schema::list_tags(*store, session_id);
