@@ -16,8 +16,7 @@ namespace reel::cli {
 
 void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session, bool with_json,
                       bool with_storage) {
-  cmd.add_option("DB", args.db, "Reel database file (an mvsqlite namespace with --vfs mvsqlite)")
-      ->required();
+  cmd.add_option("DB", args.db, "Reel database file")->required();
   if (with_session) {
     cmd.add_option("SESSION", args.session,
                    "Session name or id (may be omitted when the database holds one session)");
@@ -29,7 +28,8 @@ void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session, bool 
         ->capture_default_str()
         ->group("Storage");
     cmd.add_option("--vfs", args.vfs,
-                   "SQLite VFS to open it with (default: unix for local, mvsqlite for mvsqlite)")
+                   "SQLite VFS to open it with (default: unix for local, mvsqlite for mvsqlite, "
+                   "where DB is a namespace key)")
         ->group("Storage");
   }
 }
@@ -150,9 +150,8 @@ void DamageSkipper::report(const SkippedRange& skipped) {
   std::string lost = skipped.last >= skipped.first
                          ? fmt::format("frames {}..{} lost", skipped.first, skipped.last)
                          : fmt::format("frame {}'s changes lost", skipped.resume);
-  std::string next = skipped.resume >= 0
-                         ? fmt::format("resuming at keyframe {}", skipped.resume)
-                         : std::string("no intact keyframe follows in the range");
+  std::string next = skipped.resume >= 0 ? fmt::format("resuming at keyframe {}", skipped.resume)
+                                         : std::string("no intact keyframe follows in the range");
   fmt::print(stderr, "damaged: {}: {} ({}); {}\n", db_, lost, why, next);
   std::fflush(stderr);
 }
@@ -182,8 +181,7 @@ PropertyId resolve_property(const Replayer& replayer, const std::string& path,
                                                           : "properties: " + name_list(paths)));
 }
 
-std::vector<EntityLife> entity_lives(const SessionArgs& args, int64_t session_id,
-                                     EntityId entity) {
+std::vector<EntityLife> entity_lives(const SessionArgs& args, int64_t session_id, EntityId entity) {
   const std::string& db = args.db;
   auto store = open_database(args);
   Statement* st = value_or_database_error(
