@@ -21,6 +21,9 @@ constexpr uint8_t kIndexLeaf = 0x0a;
 constexpr uint8_t kTableLeaf = 0x0d;
 constexpr size_t kFileHeaderSize = 100;
 constexpr char kMagic[] = "SQLite format 3";  // 16 bytes with its NUL
+// The bound on payload bytes assembled in one scan: this many times the file plus the base.
+constexpr uint64_t kAssembleBudgetFactor = 4;
+constexpr uint64_t kAssembleBudgetBase = 64u << 20;
 
 // The file, mapped read-only (nothing is copied; a page is a view into the mapping).
 class MappedFile {
@@ -200,6 +203,7 @@ class Scanner {
       local = k <= max_local ? k : min_local;
     }
     if (static_cast<uint64_t>(end - p) < local + (local < size ? 4 : 0)) return false;
+    if (!spend(local)) return false;
     payload_.assign(p, p + local);
     if (local == size) return true;
     uint64_t next = be32(p + local);
@@ -207,6 +211,7 @@ class Scanner {
     const uint64_t chain = (left + (u - 5)) / (u - 4);  // pages the rest needs
     for (uint64_t i = 0; i < chain; ++i) {
       if (next < 1 || next > stats_.pages) return false;
+      if (!spend(u - 4)) return false;
       const std::span<const uint8_t> overflow = page(next);
       const uint64_t take = std::min<uint64_t>(left, u - 4);
       payload_.insert(payload_.end(), overflow.begin() + 4, overflow.begin() + 4 + take);
@@ -214,6 +219,14 @@ class Scanner {
       next = be32(overflow.data());
     }
     return left == 0;
+  }
+
+  // A file's cells and overflow pages each belong to one payload (stale cells on free pages may
+  // repeat a few): reading more than a few times the file means cell pointers or chains that
+  // lie, and following them would cost time quadratic in the file's size.
+  bool spend(uint64_t bytes) {
+    assembled_bytes_ += bytes;
+    return assembled_bytes_ <= kAssembleBudgetFactor * file_.size() + kAssembleBudgetBase;
   }
 
   // Record format (fileformat2 2.1): header size, serial types, values.
@@ -271,6 +284,7 @@ class Scanner {
   const std::function<Status(const ScannedRecord&)>& on_record_;
   PageScanStats& stats_;
   std::vector<uint8_t> payload_;
+  uint64_t assembled_bytes_ = 0;  // payload bytes copied by every cell so far
 };
 
 }  // namespace

@@ -14,9 +14,10 @@
 // chain). Each payload is parsed as a record (header of serial types, then the values).
 //
 // Bounds: a payload is assembled only when its declared size fits in the file and its overflow
-// chain has exactly the pages that size needs, each inside the file and visited once per chain;
-// memory is one payload at a time (at most the file's size, in practice a chunk blob). The file
-// is mapped read-only and never written.
+// chain has exactly the pages that size needs, each inside the file; all payloads together copy at
+// most 4 times the file plus 64 MiB (cell pointers or chains that lie cannot make the scan
+// quadratic; past that, cells count as broken); memory is one payload at a time (at most the file's
+// size, in practice a chunk blob). The file is mapped read-only and never written.
 #pragma once
 
 #include <cstdint>
