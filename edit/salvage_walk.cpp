@@ -9,6 +9,7 @@
 #include "reel/codec/frame_codec.h"
 #include "reel/store/schema.h"
 #include "reel/store/store.h"
+#include "reel/store/tags.h"
 
 namespace reel::edit {
 namespace {
@@ -18,7 +19,10 @@ namespace {
 class SalvageWriter : public VerifyObserver {
  public:
   SalvageWriter(Store& in, int64_t format_version, Store& out, SalvageReport& report)
-      : in_(in), format_version_(format_version), out_(out), report_(report) {}
+      : in_(in), format_version_(format_version), out_(out), report_(report) {
+    auto has_tags = schema::has_tags_table(in_);
+    has_tags_ = has_tags.ok() && *has_tags;
+  }
 
   // The first failure of a write (the walk records read errors as damage and goes on; a write
   // error must stop the salvage).
@@ -266,6 +270,7 @@ class SalvageWriter : public VerifyObserver {
     REEL_RETURN_IF_ERROR(copy_entities(first, last));
     REEL_RETURN_IF_ERROR(copy_events(first, last));
     REEL_RETURN_IF_ERROR(copy_gaps(first, last));
+    REEL_RETURN_IF_ERROR(copy_tags(first, last));
     return out_.exec("RELEASE salvage_run");
   }
 
@@ -350,6 +355,28 @@ class SalvageWriter : public VerifyObserver {
     });
   }
 
+  // Tags of the run's frames, renumbered like them (files of format versions 1-3 have none).
+  Status copy_tags(FrameIndex first, FrameIndex last) {
+    if (!has_tags_) return {};
+    REEL_ASSIGN_OR_RETURN(Statement * in,
+                          in_.prepare("SELECT name, frame FROM tags WHERE session_id = ? AND "
+                                      "frame BETWEEN ? AND ?"));
+    REEL_ASSIGN_OR_RETURN(Statement * out,
+                          out_.prepare("INSERT OR IGNORE INTO tags(session_id, name, frame) "
+                                       "VALUES(?, ?, ?)"));
+    REEL_RETURN_IF_ERROR(in->bind(1, row_.id));
+    REEL_RETURN_IF_ERROR(in->bind(2, first));
+    REEL_RETURN_IF_ERROR(in->bind(3, last));
+    return copy_rows(*in, [&](Statement& row) -> Status {
+      REEL_RETURN_IF_ERROR(out->bind(1, run_id_));
+      REEL_RETURN_IF_ERROR(out->bind(2, row.column_text(0)));
+      REEL_RETURN_IF_ERROR(out->bind(3, row.column_int64(1) - shift_));
+      Status s = out->run();
+      out->reset();
+      return s;
+    });
+  }
+
   // Steps `in` to the end, calling `fn` per row. A read error (a damaged page) ends the copy of
   // those rows without failing the salvage.
   template <class Fn>
@@ -366,6 +393,7 @@ class SalvageWriter : public VerifyObserver {
   }
 
   Store& in_;
+  bool has_tags_ = false;  // the input has the tags table (format version 4)
   int64_t format_version_;
   Store& out_;
   SalvageReport& report_;

@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -86,10 +88,14 @@ class Rebuilder {
       return {};
     }
     if (v.size() == 3 && v[0].is_int() && v[1].is_int() && is(v[2], Type::kText)) {
-      return insert(
-          "INSERT OR IGNORE INTO properties(session_id, property_id, path) VALUES(?, ?, "
-          "?)",
-          v);
+      // A property, or an entry of the index tags_by_frame (session, frame, name): decided per
+      // page at the end (finish_properties).
+      keyed_texts_.push_back({r.page, v[0].i, v[1].i, std::string(v[2].text())});
+      return {};
+    }
+    if (v.size() == 3 && v[0].is_int() && is(v[1], Type::kText) && v[2].is_int()) {
+      tags_.insert({v[0].i, v[2].i, std::string(v[1].text())});  // the tags table's own rows
+      return {};
     }
     if (v.size() == 5 && v[0].is_int() && v[1].is_int() && v[2].is_int() && is(v[3], Type::kText) &&
         int_or_null(v[4])) {
@@ -114,6 +120,7 @@ class Rebuilder {
   }
 
   Status finish() {
+    REEL_RETURN_IF_ERROR(finish_properties());
     REEL_RETURN_IF_ERROR(insert_sessions());
     REEL_RETURN_IF_ERROR(rebuild_lost_catalog_rows());
     REEL_RETURN_IF_ERROR(out_.exec(
@@ -377,6 +384,54 @@ class Rebuilder {
     result_.notes.push_back(std::move(note));
     return {};
   }
+
+  // Records (session, int, text) are properties or tags_by_frame entries: every cell of a page
+  // belongs to one b-tree, so a page most of whose entries equal rows of the tags table is the
+  // index (its entries are tags); the other pages hold properties (a property that happens to
+  // equal a tag does not make its page an index).
+  Status finish_properties() {
+    std::map<uint32_t, std::pair<int, int>> per_page;  // page -> (entries equal to a tag, all)
+    for (const auto& k : keyed_texts_) {
+      auto& [matching, all] = per_page[k.page];
+      matching += tags_.contains({k.session, k.number, k.text}) ? 1 : 0;
+      ++all;
+    }
+    std::set<uint32_t> tag_index_pages;
+    for (const auto& [page, counts] : per_page) {
+      if (2 * counts.first > counts.second) tag_index_pages.insert(page);
+    }
+    for (const auto& k : keyed_texts_) {
+      if (tag_index_pages.contains(k.page)) {
+        tags_.insert({k.session, k.number, k.text});
+        continue;
+      }
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            out_.prepare("INSERT OR IGNORE INTO properties(session_id, "
+                                         "property_id, path) VALUES(?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, k.session));
+      REEL_RETURN_IF_ERROR(st->bind(2, k.number));
+      REEL_RETURN_IF_ERROR(st->bind(3, k.text));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    for (const auto& [session, frame, name] : tags_) {
+      REEL_ASSIGN_OR_RETURN(Statement * st,
+                            out_.prepare("INSERT OR IGNORE INTO tags(session_id, name, frame) "
+                                         "VALUES(?, ?, ?)"));
+      REEL_RETURN_IF_ERROR(st->bind(1, session));
+      REEL_RETURN_IF_ERROR(st->bind(2, name));
+      REEL_RETURN_IF_ERROR(st->bind(3, frame));
+      REEL_RETURN_IF_ERROR(st->run());
+    }
+    return {};
+  }
+
+  struct KeyedText {
+    uint32_t page;
+    int64_t session, number;
+    std::string text;
+  };
+  std::vector<KeyedText> keyed_texts_;
+  std::set<std::tuple<int64_t, int64_t, std::string>> tags_;  // (session, frame, name)
 
   Store& out_;
   ScanRebuild& result_;

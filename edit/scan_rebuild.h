@@ -15,8 +15,12 @@
 //              despawn_frame (int or NULL); a copy with a despawn frame wins over one without
 //   events     index record: session_id, frame, seq (ints), name (text), entity_id (int or NULL),
 //              args = a verified kind-4 blob[, time]
-// Gap records (three ints) cannot be told from the entries of the chunks and keyframes indexes,
-// and tags are not carried by salvage: both are left out (a note says so).
+//   tags       index record: session_id, name (text), frame; the index tags_by_frame's entries
+//              (session_id, frame, name) have the shape of properties: every cell of a page
+//              belongs to one b-tree, so a page most of whose entries equal tags rows is that
+//              index and its entries are tags, not properties
+// Gap records (three ints) cannot be told from the entries of the chunks and keyframes indexes:
+// they are left out (a note says so).
 //
 // A session id that has chunks or keyframes but no surviving catalog row gets one rebuilt:
 // name "salvaged-session-ID", tick rate from its chunks' frame times, keyframe interval from its

@@ -127,6 +127,26 @@ int64_t check_against_original(const std::string& original, const std::string& o
   return copied;
 }
 
+// The session's tags as "frame name" lines, by frame.
+std::vector<std::string> tags_of(const std::string& path, const std::string& session) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT frame, t.name FROM tags t JOIN sessions s USING(session_id) "
+                             "WHERE s.name = ? ORDER BY frame, t.name",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, session.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::string> tags;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    tags.push_back(fmt::format("{} {}", sqlite3_column_int64(st, 0),
+                               reinterpret_cast<const char*>(sqlite3_column_text(st, 1))));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return tags;
+}
+
 TEST_CASE(
     "salvage rebuilds every frame from the pages when the schema page and interior b-tree "
     "pages are zeroed",
@@ -134,6 +154,13 @@ TEST_CASE(
   TempDir dir;
   const std::string db = dir.file("crowd.reel");
   record_crowd(db);
+  // Tags: their index entries (session, frame, name) have the shape of property rows, and frame
+  // 3 is a property id of the crowd: the scan must tell them apart.
+  for (auto [frame, name] : {std::pair{3, "transform"}, {30, "goal"}, {90, "late"}}) {
+    auto tagged = run_reel(dir, fmt::format("tag {} crowd {} --at {}", db, name, frame));
+    INFO(tagged.err);
+    REQUIRE(tagged.exit_code == 0);
+  }
   const std::string original = dir.file("original.reel");
   std::filesystem::copy_file(db, original);
   // Blobs longer than a page: the scan must follow overflow chains.
@@ -164,6 +191,9 @@ TEST_CASE(
   REQUIRE(report["runs"].size() == 1);
   CHECK(report["runs"][0]["name"] == "crowd");  // the catalog row survived on its leaf page
   CHECK(check_against_original(original, out, report) == kFrames);
+  CHECK(open_replayer(out, "crowd")->property_paths() ==
+        open_replayer(original, "crowd")->property_paths());
+  CHECK(tags_of(out, "crowd") == std::vector<std::string>{"3 transform", "30 goal", "90 late"});
 }
 
 TEST_CASE("salvage rebuilds a session whose catalog row is lost, and says what it could not know",
@@ -239,6 +269,26 @@ TEST_CASE("salvage of a truncated file keeps the frames whose blobs survive and 
   auto verify = run_reel(dir, "verify " + out);
   INFO(verify.out);
   CHECK(verify.exit_code == 0);
+}
+
+TEST_CASE("salvage copies tags with their frames, by b-tree walk and by page scan",
+          "[salvage][scan]") {
+  TempDir dir;
+  const std::string db = dir.file("match.reel");
+  testing::record_fixture_session(db);
+  for (auto [frame, name] : {std::pair{10, "kickoff"}, {200, "goal"}}) {
+    auto tagged = run_reel(dir, fmt::format("tag {} match-1 {} --at {}", db, name, frame));
+    REQUIRE(tagged.exit_code == 0);
+  }
+  for (const char* scan : {"never", "always"}) {
+    INFO("--scan " << scan);
+    const std::string out = dir.file(fmt::format("out-{}.reel", scan));
+    auto run = run_reel(dir, fmt::format("salvage {} --out {} --scan {}", db, out, scan));
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == (std::string(scan) == "never" ? 0 : 3));
+    CHECK_THAT(run.out, Catch::Contains("300 frames salvaged"));
+    CHECK(tags_of(out, "match-1") == std::vector<std::string>{"10 kickoff", "200 goal"});
+  }
 }
 
 TEST_CASE("salvage prints a LOST line for a session whose partial copy it rolled back",

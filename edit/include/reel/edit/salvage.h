@@ -27,9 +27,9 @@
 // the keyframe interval still divides every keyframe's number). Intact chunk blobs are copied
 // byte for byte; keyframes are re-encoded from the verified state (a damaged keyframe whose
 // deltas are intact is rebuilt). Properties (lost rows as placeholders), entities, events whose
-// arguments are intact and gaps of each run follow, renumbered alike. A run the walk leaves open
-// (it stopped reading a session on a malformed b-tree page) is rolled back, so the copy holds only
-// whole runs, and its frames are reported lost.
+// arguments are intact, gaps and tags of each run follow, renumbered alike. A run the walk leaves
+// open (it stopped reading a session on a malformed b-tree page) is rolled back, so the copy holds
+// only whole runs, and its frames are reported lost.
 //
 // Atomic: the output is written to a temporary file beside it and renamed at the end; the input
 // is only read.
