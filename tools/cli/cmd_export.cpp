@@ -114,7 +114,7 @@ void run_export(const ExportArgs& args) {
   job.replayer = replayer.get();
   job.selection = resolve_selection(args, *replayer);
   {
-    auto store = open_database(args.session.db);
+    auto store = open_database(args.session);
     for (auto& tag : value_or_throw(schema::list_tags(*store, replayer->session().id))) {
       if (tag.frame >= job.selection.range.from && tag.frame <= job.selection.range.to) {
         job.tags.push_back(std::move(tag));
