@@ -522,8 +522,8 @@ TEST_CASE("salvage rolls back a session it cannot finish reading, and its copy v
   TempDir dir;
   const std::string out = dir.file("out.reel");
   const auto salvage = testing::run_reel(
-      dir,
-      "salvage " REEL_SOURCE_DIR "/tests/fixtures/salvage-malformed-session.reel --out " + out);
+      dir, "salvage " REEL_SOURCE_DIR
+           "/tests/fixtures/salvage-malformed-session.reel --scan never --out " + out);
   INFO(salvage.err);
   CHECK(salvage.exit_code == 3);
   CHECK_THAT(salvage.out, Catch::Contains("copied session 1 's1' frames 0..4"));
@@ -532,6 +532,24 @@ TEST_CASE("salvage rolls back a session it cannot finish reading, and its copy v
   CHECK(verify.exit_code == 0);
   CHECK_THAT(verify.out, Catch::Contains("clean"));
   CHECK_THAT(verify.out, !Catch::Contains("'s2'"));
+}
+
+TEST_CASE("salvage reads the session behind a malformed b-tree page by scanning the pages",
+          "[salvage][scan]") {
+  // The same file: SQLite's b-tree walk stops inside session 2, the page scan reads its leaves.
+  TempDir dir;
+  const std::string out = dir.file("out.reel");
+  const auto salvage = testing::run_reel(
+      dir,
+      "salvage " REEL_SOURCE_DIR "/tests/fixtures/salvage-malformed-session.reel --out " + out);
+  INFO(salvage.out << salvage.err);
+  CHECK(salvage.exit_code == 3);
+  CHECK_THAT(salvage.out, Catch::Contains("read by page scan (SQLite's own structure is damaged"));
+  CHECK_THAT(salvage.out, Catch::Contains("copied session 2 's2' frames 0..11 as 's2'"));
+  const auto verify = testing::run_reel(dir, "verify " + out);
+  INFO(verify.out);
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("'s2': 12 frames, 12 decoded"));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // libFuzzer target: whole Reel databases, damaged anywhere (SQLite pages, b-trees, blobs, catalog
 // rows), through everything that opens a file a user hands over: verify, the replayer (every
-// frame, skipping damage) and salvage. Input: the database file's bytes (seeds: small real
-// recordings in tests/fuzz/corpus/damaged_db/). Whatever the bytes, each must finish with a
-// report or a Status, never crash, hang or allocate without bound; a salvaged copy must verify
-// clean.
+// frame, skipping damage) and salvage (its b-tree walk and its page scan, which runs on any file
+// SQLite finds damaged). Input: the database file's bytes (seeds: small real recordings in
+// tests/fuzz/corpus/damaged_db/). Whatever the bytes, each must finish with a report or a Status,
+// never crash, hang or allocate without bound; a salvaged copy must verify clean.
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-#include "../../tools/cli/salvage.h"
+#include "reel/edit/salvage.h"
 #include "reel/replay/replayer.h"
 #include "reel/replay/verify.h"
 
@@ -75,13 +75,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const std::string out = dir + "/out.reel";
-  auto salvaged = cli::salvage_database(path, out);
+  auto salvaged = edit::salvage_database(path, out);
   if (salvaged.ok()) {
     auto again = verify_database(out);
     if (!again.ok()) fail("salvaged copy does not open", again.status().to_string());
     if (!again->clean()) {
-      fail("salvaged copy is not clean", again->damage.front().what + ": " +
-                                             again->damage.front().detail);
+      fail("salvaged copy is not clean",
+           again->damage.front().what + ": " + again->damage.front().detail);
     }
   }
   return 0;

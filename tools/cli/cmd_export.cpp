@@ -113,6 +113,14 @@ void run_export(const ExportArgs& args) {
   ExportJob job;
   job.replayer = replayer.get();
   job.selection = resolve_selection(args, *replayer);
+  {
+    auto store = open_database(args.session);
+    for (auto& tag : value_or_throw(schema::list_tags(*store, replayer->session().id))) {
+      if (tag.frame >= job.selection.range.from && tag.frame <= job.selection.range.to) {
+        job.tags.push_back(std::move(tag));
+      }
+    }
+  }
   job.out = args.out;
   job.anim.map_file = args.map_file;
   job.anim.transform_value_tracks = args.transform_tracks == "value";

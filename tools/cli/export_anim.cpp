@@ -60,8 +60,21 @@ class TresWriter {
  public:
   TresWriter(Dialect dialect, std::string& out) : d_(dialect), out_(out) {}
 
-  void animation_properties(const std::string& name, const ClipBuilder& clip, double step) {
+  // `markers`: the session's tags in the clip (Godot 4.4+ Animation markers; `time` in seconds
+  // since the clip's first frame, float32 like key times). Godot 3 has no markers.
+  void animation_properties(const std::string& name, const ClipBuilder& clip, double step,
+                            const std::vector<std::pair<std::string, double>>& markers) {
     out_ += fmt::format("resource_name = {}\n", text_quoted(name));
+    if (!markers.empty()) {
+      out_ += "markers = [";
+      for (size_t i = 0; i < markers.size(); ++i) {
+        out_ += fmt::format("{}{{\"name\": {}, \"time\": ", i ? ", " : "",
+                            to_text(Variant(StringName{markers[i].first})));
+        append_float(out_, static_cast<float>(markers[i].second));
+        out_ += "}";
+      }
+      out_ += "]\n";
+    }
     std::string length;
     append_float(length, static_cast<float>(std::max(clip.duration(), kMinLength)));
     out_ += fmt::format("length = {}\n", length);
@@ -207,6 +220,9 @@ class AnimExport {
         value_or_throw(replayer.time_of(range.to)) - value_or_throw(replayer.time_of(range.from));
     several_ = span > job_.anim.max_clip_seconds;
     base_name_ = animation_name(replayer.session().name);
+    for (const auto& tag : job_.tags) {
+      tag_times_.push_back(value_or_throw(replayer.time_of(tag.frame)));
+    }
     ExportProgress progress("reel export", range.to - range.from + 1);
     if (!dialect_.godot3) {
       out_ = std::make_unique<OutputFile>(job_.out);
@@ -263,7 +279,14 @@ class AnimExport {
     } else {
       text += fmt::format("[sub_resource type=\"Animation\" id=\"Animation_{}\"]\n", n);
     }
-    writer.animation_properties(name, clip, step_);
+    std::vector<std::pair<std::string, double>> markers;
+    for (size_t i = 0; i < job_.tags.size() && !dialect_.godot3; ++i) {
+      const FrameIndex frame = job_.tags[i].frame;
+      if (frame >= clip.first_frame() && frame <= clip.last_frame()) {
+        markers.emplace_back(job_.tags[i].name, tag_times_[i] - clip.start_time());
+      }
+    }
+    writer.animation_properties(name, clip, step_, markers);
     writer.tracks(tracks, sink, clip);
     text += '\n';
     sink.write(text);
@@ -284,6 +307,12 @@ class AnimExport {
                    "float32), so it is in %zu animations: %s\n",
                    format_time(job_.anim.max_clip_seconds).c_str(), names_.size(), parts.c_str());
     }
+    if (dialect_.godot3 && !job_.tags.empty()) {
+      std::fprintf(stderr,
+                   "reel export: Godot 3 animations have no markers: the %zu tag(s) of the range "
+                   "are not in the .tres\n",
+                   job_.tags.size());
+    }
     if (skipped_ > 0) {
       std::fprintf(stderr,
                    "reel export: %lld values that were not Transform3D on transform tracks were "
@@ -302,6 +331,7 @@ class AnimExport {
   std::vector<std::string> names_;
   std::vector<FrameRange> ranges_;
   int64_t skipped_ = 0;
+  std::vector<double> tag_times_;  // frame time of each of job_.tags
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "inspect_common.h"
 #include "reel/codec/frame.h"
+#include "reel/store/tags.h"
 
 namespace reel::cli {
 
@@ -68,6 +69,8 @@ struct VarstreamExportOptions {
 struct ExportJob {
   Replayer* replayer = nullptr;
   ExportSelection selection;
+  // The session's tags (`reel tag`) within selection.range, by frame then name.
+  std::vector<schema::Tag> tags;
   std::string out;  // "-" = stdout (jsonl only)
   AnimOptions anim;
   VarstreamExportOptions varstream;

@@ -16,7 +16,8 @@
 namespace reel::cli {
 namespace {
 
-// ordered_json: keys in the order written (frame, tick, time, ...), as tools/cli/EXPORT.md shows them.
+// ordered_json: keys in the order written (frame, tick, time, ...), as tools/cli/EXPORT.md shows
+// them.
 using json = nlohmann::ordered_json;
 
 // Non-finite numbers have no JSON form: they are written as the strings "inf", "-inf", "nan".
@@ -185,6 +186,15 @@ class JsonlWriter {
     line["despawns"] = std::move(despawns);
     line["changes"] = std::move(changes);
     line["events"] = std::move(events);
+    // A record per tag of this frame (`reel tag`), only on frames that have one.
+    while (next_tag_ < job_.tags.size() && job_.tags[next_tag_].frame < frame) ++next_tag_;
+    if (next_tag_ < job_.tags.size() && job_.tags[next_tag_].frame == frame) {
+      json tags = json::array();
+      for (; next_tag_ < job_.tags.size() && job_.tags[next_tag_].frame == frame; ++next_tag_) {
+        tags.push_back({{"name", job_.tags[next_tag_].name}});
+      }
+      line["tags"] = std::move(tags);
+    }
     text_ = line.dump(-1, ' ', false, json::error_handler_t::replace);
     text_ += '\n';
     out_.write(text_);
@@ -193,6 +203,7 @@ class JsonlWriter {
   const ExportJob& job_;
   OutputFile& out_;
   std::string text_;
+  size_t next_tag_ = 0;  // job_.tags is by frame: the first not yet written
 };
 
 }  // namespace

@@ -31,6 +31,15 @@ Dictionary header_record(Replayer& replayer, const FrameRange& range,
   d.set("last_frame", int64_t{range.to});
   d.set("reset_interval", options.reset_interval);
   d.set("properties", std::move(paths));
+  // Optional, after the others (FORMAT.md 9): [frame, name] per tag, by frame then name.
+  Array tags;
+  for (const auto& tag : options.tags) {
+    Array pair;
+    pair.items.push_back(int64_t{tag.frame});
+    pair.items.push_back(tag.name);
+    tags.items.push_back(std::move(pair));
+  }
+  d.set("tags", std::move(tags));
   return d;
 }
 
@@ -164,6 +173,7 @@ void write_varstream_export(ExportJob& job) {
   VarstreamOptions options;
   options.dialect = job.selection.godot == 3 ? GodotDialect::kGodot3 : GodotDialect::kGodot4;
   options.reset_interval = job.varstream.reset_interval;
+  options.tags = job.tags;
   VarstreamStats stats;
   try {
     stats = write_varstream(*job.replayer, job.selection.range, options, job.out);

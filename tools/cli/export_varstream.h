@@ -14,6 +14,7 @@
 #include "inspect_common.h"
 #include "reel/variant/variant_binary.h"
 #include "reel/replay/replayer.h"
+#include "reel/store/tags.h"
 
 namespace reel::cli {
 
@@ -22,6 +23,8 @@ struct VarstreamOptions {
   // A full-state record every this many frames. A seek reads two records whatever the interval;
   // 60 gave the smallest files on the crowd sample (FORMAT.md 9, "Why this layout").
   int64_t reset_interval = 60;
+  // Written as the header's `tags` (FORMAT.md 9): the session's tags in the exported range.
+  std::vector<schema::Tag> tags;
 };
 
 struct VarstreamStats {

@@ -1,18 +1,17 @@
-#include "salvage.h"
-
-#include <unistd.h>
-
+// The b-tree walk of `reel salvage` (salvage.h): a VerifyObserver that copies what the verify
+// walk proves intact into the output database.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
+
+#include "salvage_internal.h"
 
 #include "reel/blob/blob.h"
 #include "reel/codec/frame_codec.h"
 #include "reel/store/schema.h"
 #include "reel/store/store.h"
+#include "reel/store/tags.h"
 
-namespace reel::cli {
+namespace reel::edit {
 namespace {
 
 // Builds the output database from what the verify walk proves intact (salvage.h). After the first
@@ -20,7 +19,10 @@ namespace {
 class SalvageWriter : public VerifyObserver {
  public:
   SalvageWriter(Store& in, int64_t format_version, Store& out, SalvageReport& report)
-      : in_(in), format_version_(format_version), out_(out), report_(report) {}
+      : in_(in), format_version_(format_version), out_(out), report_(report) {
+    auto has_tags = schema::has_tags_table(in_);
+    has_tags_ = has_tags.ok() && *has_tags;
+  }
 
   // The first failure of a write (the walk records read errors as damage and goes on; a write
   // error must stop the salvage).
@@ -34,7 +36,16 @@ class SalvageWriter : public VerifyObserver {
     run_open_ = false;
     report_.runs.pop_back();
     REEL_RETURN_IF_ERROR(out_.exec("ROLLBACK TO salvage_run"));
-    return out_.exec("RELEASE salvage_run");
+    REEL_RETURN_IF_ERROR(out_.exec("RELEASE salvage_run"));
+    // Every frame of the session outside its closed runs is lost, the rolled-back ones included.
+    const FrameIndex frames = std::max<FrameIndex>(row_.frame_count, last_frame_ + 1);
+    FrameIndex next = 0;
+    for (const auto& [first, last] : copied_) {
+      if (first > next) add_abandoned(next, first - 1);
+      next = std::max(next, last + 1);
+    }
+    if (next < frames) add_abandoned(next, frames - 1);
+    return {};
   }
 
   Status begin_session(const schema::SessionRow& row, const CodecOptions& codec) override {
@@ -135,6 +146,14 @@ class SalvageWriter : public VerifyObserver {
       }
     }
     report_.lost.push_back(LostRange{first, last, cause});
+    report_.lost_range_sessions.push_back(row_.id);
+  }
+
+  void add_abandoned(FrameIndex first, FrameIndex last) {
+    report_.lost.push_back(LostRange{
+        first, last,
+        "the session's rows could not be read to its end (a damaged SQLite page); the frames "
+        "read so far were rolled back"});
     report_.lost_range_sessions.push_back(row_.id);
   }
 
@@ -251,6 +270,7 @@ class SalvageWriter : public VerifyObserver {
     REEL_RETURN_IF_ERROR(copy_entities(first, last));
     REEL_RETURN_IF_ERROR(copy_events(first, last));
     REEL_RETURN_IF_ERROR(copy_gaps(first, last));
+    REEL_RETURN_IF_ERROR(copy_tags(first, last));
     return out_.exec("RELEASE salvage_run");
   }
 
@@ -335,6 +355,28 @@ class SalvageWriter : public VerifyObserver {
     });
   }
 
+  // Tags of the run's frames, renumbered like them (files of format versions 1-3 have none).
+  Status copy_tags(FrameIndex first, FrameIndex last) {
+    if (!has_tags_) return {};
+    REEL_ASSIGN_OR_RETURN(Statement * in,
+                          in_.prepare("SELECT name, frame FROM tags WHERE session_id = ? AND "
+                                      "frame BETWEEN ? AND ?"));
+    REEL_ASSIGN_OR_RETURN(Statement * out,
+                          out_.prepare("INSERT OR IGNORE INTO tags(session_id, name, frame) "
+                                       "VALUES(?, ?, ?)"));
+    REEL_RETURN_IF_ERROR(in->bind(1, row_.id));
+    REEL_RETURN_IF_ERROR(in->bind(2, first));
+    REEL_RETURN_IF_ERROR(in->bind(3, last));
+    return copy_rows(*in, [&](Statement& row) -> Status {
+      REEL_RETURN_IF_ERROR(out->bind(1, run_id_));
+      REEL_RETURN_IF_ERROR(out->bind(2, row.column_text(0)));
+      REEL_RETURN_IF_ERROR(out->bind(3, row.column_int64(1) - shift_));
+      Status s = out->run();
+      out->reset();
+      return s;
+    });
+  }
+
   // Steps `in` to the end, calling `fn` per row. A read error (a damaged page) ends the copy of
   // those rows without failing the salvage.
   template <class Fn>
@@ -351,6 +393,7 @@ class SalvageWriter : public VerifyObserver {
   }
 
   Store& in_;
+  bool has_tags_ = false;  // the input has the tags table (format version 4)
   int64_t format_version_;
   Store& out_;
   SalvageReport& report_;
@@ -373,93 +416,51 @@ class SalvageWriter : public VerifyObserver {
   std::vector<uint8_t> raw_, sealed_;
 };
 
-// Removes the temporary output unless released (every failure path).
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (path_.empty()) return;
-    std::error_code ignored;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path_ + suffix, ignored);
-    }
-  }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
-Result<SalvageReport> salvage_database(const std::string& input, const std::string& output) {
-  const auto start = std::chrono::steady_clock::now();
-  SalvageReport report;
+Status salvage_walk(const std::string& input, const std::string& output, SalvageReport& report) {
   StoreOptions in_options;
   in_options.read_only = true;
   in_options.create = false;
-  auto opened = Store::open(input, in_options);
-  if (!opened.ok()) {
-    return opened.status().code() == StatusCode::kCorruption
-               ? Status::corruption(
-                     "nothing can be salvaged (page scanning is not implemented): "
-                     "{}",
-                     opened.status().message())
-               : opened.status();
-  }
-  auto in = std::move(*opened);
+  REEL_ASSIGN_OR_RETURN(auto in, Store::open(input, in_options));
   auto version = schema::check_schema(*in);
   const int64_t format_version = version.ok() ? *version : format::kFormatVersion;
-
-  const std::string temp = fmt::format("{}.salvage-{}.tmp", output, ::getpid());
-  TempFile cleanup(temp);
-  std::error_code ignored;
-  std::filesystem::remove(temp, ignored);
   {
-    REEL_ASSIGN_OR_RETURN(auto out, Store::open(temp, StoreOptions{}));
+    REEL_ASSIGN_OR_RETURN(auto out, Store::open(output, StoreOptions{}));
     REEL_RETURN_IF_ERROR(schema::ensure_schema(*out));
     REEL_RETURN_IF_ERROR(out->exec("BEGIN IMMEDIATE"));
     SalvageWriter writer(*in, format_version, *out, report);
     VerifyOptions options;
     options.observer = &writer;
     auto verified = verify_database(input, {}, options);
-    if (!verified.ok()) {
+    Status failed = verified.status();
+    if (failed.ok()) failed = writer.abandon_open_run();
+    if (failed.ok()) failed = writer.failure().with_context(output);
+    if (!failed.ok()) {
       (void)out->exec("ROLLBACK");
-      return verified.status();
-    }
-    if (Status abandoned = writer.abandon_open_run(); !abandoned.ok()) {
-      (void)out->exec("ROLLBACK");
-      return abandoned.with_context(output);
-    }
-    if (!writer.failure().ok()) {
-      (void)out->exec("ROLLBACK");
-      return writer.failure().with_context(output);
+      return failed;
     }
     report.damage = std::move(*verified);
     REEL_RETURN_IF_ERROR(out->exec("COMMIT"));
   }  // closing the last connection checkpoints the WAL into the file
-  std::filesystem::rename(temp, output, ignored);
-  if (ignored) {
-    return Status::io_error("{}: cannot rename the salvaged copy into place: {}", output,
-                            ignored.message());
-  }
-  cleanup.release();
   // Sessions the walk could not decode at all (their settings are unreadable).
   for (const auto& verdict : report.damage.sessions) {
     const bool copied = std::any_of(report.runs.begin(), report.runs.end(), [&](const auto& run) {
       return run.source_session == verdict.id;
     });
-    const bool listed = std::any_of(
-        report.lost_sessions.begin(), report.lost_sessions.end(), [&](const std::string& s) {
-          return s.rfind(fmt::format("session {} ", verdict.id), 0) == 0;
-        });
+    const bool listed =
+        std::any_of(report.lost_range_sessions.begin(), report.lost_range_sessions.end(),
+                    [&](int64_t id) { return id == verdict.id; }) ||
+        std::any_of(report.lost_sessions.begin(), report.lost_sessions.end(),
+                    [&](const std::string& s) {
+                      return s.rfind(fmt::format("session {} ", verdict.id), 0) == 0;
+                    });
     if (!copied && !listed) {
       report.lost_sessions.push_back(
           fmt::format("session {} '{}': no frame can be reconstructed", verdict.id, verdict.name));
     }
   }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return report;
+  return {};
 }
 
-}  // namespace reel::cli
+}  // namespace reel::edit
