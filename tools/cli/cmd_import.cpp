@@ -6,10 +6,11 @@
 
 #include <fmt/core.h>
 
-#include "capture_reader.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "file_checks.h"
+#include "reel/capture/capture_reader.h"
+#include "reel/ingest/capture_feeder.h"
 #include "reel/recorder/recorder.h"
 
 namespace reel::cli {
@@ -19,33 +20,6 @@ struct ImportArgs {
   std::string capture;
   std::string db;
   std::string name;
-};
-
-// Hands one validated frame to the recorder, with the capture's property ids mapped to the
-// recorder's (interned on first use).
-class FrameFeeder {
- public:
-  FrameFeeder(Recorder& recorder, const CaptureReader& reader)
-      : recorder_(recorder), reader_(reader) {}
-  Status feed(Frame& frame) {
-    recorder_.begin_frame(frame.tick, frame.time);
-    for (const auto& s : frame.spawns) recorder_.spawn(s.entity, s.class_name);
-    for (auto& c : frame.changes) recorder_.set(c.entity, property(c.property), std::move(c.value));
-    for (EntityId id : frame.despawns) recorder_.despawn(id);
-    for (auto& e : frame.events) recorder_.event(e.name, std::move(e.args), e.entity);
-    return recorder_.end_frame();
-  }
-
- private:
-  PropertyId property(PropertyId capture_id) {
-    while (ids_.size() <= capture_id) {
-      ids_.push_back(recorder_.intern_property(reader_.paths()[ids_.size()]));
-    }
-    return ids_[capture_id];
-  }
-  Recorder& recorder_;
-  const CaptureReader& reader_;
-  std::vector<PropertyId> ids_;
 };
 
 std::string frames_text(int64_t n) {
@@ -68,7 +42,7 @@ void run_import(const ImportArgs& args) {
   info.metadata = header.metadata;
   info.metadata.set("imported_from", args.capture);
   auto recorder = value_or_throw(Recorder::open(args.db, info), args.db);
-  FrameFeeder feeder(*recorder, *reader);
+  CaptureFeeder feeder(*recorder, reader->paths());
   Frame frame;
   Status damage;
   while (true) {

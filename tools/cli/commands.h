@@ -22,6 +22,8 @@ void register_recover(CLI::App& app);
 // Godot files: export (cmd_export.cpp) and import of ReelRecorder captures (cmd_import.cpp).
 void register_export(CLI::App& app);
 void register_import(CLI::App& app);
+// Network ingest of live games (cmd_ingest.cpp).
+void register_ingest(CLI::App& app);
 // Integrity (cmd_verify.cpp, cmd_salvage.cpp).
 void register_verify(CLI::App& app);
 void register_salvage(CLI::App& app);

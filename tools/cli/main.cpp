@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   reel::cli::register_play(app);
   reel::cli::register_export(app);
   reel::cli::register_import(app);
+  reel::cli::register_ingest(app);
   reel::cli::register_scrub(app);
   reel::cli::register_recover(app);
   reel::cli::register_verify(app);
