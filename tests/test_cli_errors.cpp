@@ -63,7 +63,8 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
   require_plain_error(
       f.reel("foo"),
       "reel: unknown command 'foo'; commands: variant, bench, "
-      "record, ls, info, show, history, events, diff, play, export, import, scrub, recover, "
+      "record, ls, info, show, history, events, diff, play, export, import, ingest, scrub, "
+      "recover, "
       "verify, salvage, trim, cut, filter, compact, merge, tag, migrate, completion, manual, "
       "help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
