@@ -120,7 +120,8 @@ HttpIngest::HttpIngest(IngestServer::Impl& server) : server_(server) {
   if (!o.cors_origin.empty()) {
     set_default_headers({{"Access-Control-Allow-Origin", o.cors_origin}, {"Vary", "Origin"}});
   }
-  Options("/records", [](const httplib::Request&, httplib::Response& res) {
+  Options("/records", [this](const httplib::Request&, httplib::Response& res) {
+    ++server_.cors_preflights;
     res.status = 204;
     res.set_header("Access-Control-Allow-Methods", "POST, OPTIONS");
     res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");

@@ -229,6 +229,7 @@ IngestStats IngestServer::Impl::stats() const {
   s.frames_accepted = frames_accepted.load();
   s.duplicate_frames = duplicate_frames.load();
   s.http_batches = http_batches.load();
+  s.cors_preflights = cors_preflights.load();
   const_cast<SessionRegistry&>(sessions).add_to(s);
   return s;
 }

@@ -44,7 +44,8 @@ class IngestServer::Impl {
   int port = 0;
 
   std::atomic<int64_t> connections_accepted{0}, connections_refused{0}, connections_failed{0},
-      open_connections{0}, frames_accepted{0}, duplicate_frames{0}, http_batches{0};
+      open_connections{0}, frames_accepted{0}, duplicate_frames{0}, http_batches{0},
+      cors_preflights{0};
 
  private:
   struct Connection {

@@ -97,13 +97,15 @@ void run_ingest(const IngestArgs& args) {
   sigwait(&stop_signals, &signal_number);
   server->stop(fmt::format("signal {}", signal_name(signal_number)));
   const IngestStats s = server->stats();
-  std::fprintf(stderr, "%s\n",
-               fmt::format("ingest: stopped by {}: {} sessions, {} frames recorded ({} dropped), "
-                           "{} connections ({} refused, {} closed on an error)",
-                           signal_name(signal_number), s.sessions_opened, s.frames_committed,
-                           s.frames_dropped, s.connections_accepted, s.connections_refused,
-                           s.connections_failed)
-                   .c_str());
+  std::fprintf(
+      stderr, "%s\n",
+      fmt::format("ingest: stopped by {}: {} sessions, {} frames recorded ({} dropped), "
+                  "{} connections ({} refused, {} closed on an error), {} HTTP batches, {} CORS "
+                  "preflights",
+                  signal_name(signal_number), s.sessions_opened, s.frames_committed,
+                  s.frames_dropped, s.connections_accepted, s.connections_refused,
+                  s.connections_failed, s.http_batches, s.cors_preflights)
+          .c_str());
 }
 
 }  // namespace

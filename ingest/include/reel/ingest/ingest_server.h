@@ -67,6 +67,7 @@ struct IngestStats {
   int64_t frames_accepted = 0;   // handed to a recorder
   int64_t duplicate_frames = 0;  // skipped in retried HTTP batches
   int64_t http_batches = 0;      // accepted POSTs
+  int64_t cors_preflights = 0;   // OPTIONS /records answered
   // Summed over every session's recorder (closed ones included).
   int64_t frames_committed = 0;
   int64_t frames_dropped = 0;
