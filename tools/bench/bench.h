@@ -14,5 +14,6 @@ void register_bench_record(CLI::App& bench);
 void register_bench_replay(CLI::App& bench);
 void register_bench_compare(CLI::App& bench);  // bench_compare.cpp (+ bench_compare_*.cpp)
 void register_bench_recover(CLI::App& bench);
+void register_bench_ingest(CLI::App& bench);  // bench_ingest.cpp
 
 }  // namespace reel::cli

@@ -10,6 +10,7 @@ void register_bench(CLI::App& app) {
   register_bench_replay(*bench);
   register_bench_compare(*bench);
   register_bench_recover(*bench);
+  register_bench_ingest(*bench);
 }
 
 }  // namespace reel::cli
