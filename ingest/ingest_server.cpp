@@ -13,6 +13,8 @@
 #include <fmt/core.h>
 
 #include "http_ingest.h"
+#include "reel/store/schema.h"
+#include "reel/store/store.h"
 #include "server_impl.h"
 
 namespace reel {
@@ -237,6 +239,13 @@ IngestStats IngestServer::Impl::stats() const {
 Result<std::unique_ptr<IngestServer>> IngestServer::start(const std::string& db_path,
                                                           const IngestOptions& options) {
   REEL_RETURN_IF_ERROR(options.validate());
+  {
+    // The database is opened (created, its schema made or checked) before anything listens, so
+    // that a bad path, a VFS that does not exist or a file that is not Reel's fail the start
+    // instead of every game that connects later.
+    REEL_ASSIGN_OR_RETURN(auto store, Store::open(db_path, options.recorder.store));
+    REEL_RETURN_IF_ERROR(schema::ensure_schema(*store));
+  }
   auto impl = std::make_unique<Impl>(db_path, options);
   REEL_RETURN_IF_ERROR(impl->bind_and_listen());
   impl->start_threads();

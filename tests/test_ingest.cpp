@@ -307,3 +307,45 @@ TEST_CASE("SIGINT closes every session cleanly with every frame received", "[ing
 
 }  // namespace
 }  // namespace reel
+
+namespace reel {
+namespace {
+
+TEST_CASE("ingest records where --profile and --vfs say and refuses a VFS that does not exist",
+          "[ingest][mvsqlite]") {
+  TempDir dir;
+  const std::string db = dir.file("mv.reel");
+  {
+    // The mvsqlite profile on SQLite's unix VFS (mvsqlite cannot run here), every frame committed.
+    IngestProcess ingest(dir, db, {"--profile", "mvsqlite", "--vfs", "unix", "--commit-interval", "0"});
+    const GameRecords game = testing::make_game("mv", 30, 4);
+    send_game_tcp(ingest.port(), game, 64);
+    INFO(ingest.log());
+    REQUIRE(ingest.wait_for_log("session 'mv' closed (game disconnected)"));
+    CHECK(ingest.stop() == 0);
+    CHECK(testing::session_dump(db, "mv") == testing::imported_dump(dir, game.all(), "m"));
+  }
+  auto store = Store::open(db, StoreOptions{.read_only = true});
+  REQUIRE_OK(store);
+  Statement* st = (*store)->prepare("PRAGMA page_size").value();
+  REQUIRE((*st->step()));
+  CHECK(st->column_int64(0) == kMvsqliteSectorSize);
+  st->reset();
+
+  // A database that cannot be opened fails the start, not each game that connects later.
+  const auto bad_vfs = testing::run_command(std::string(REEL_BINARY) + " ingest " +
+                                            dir.file("x.reel") +
+                                            " --profile mvsqlite --vfs nosuch 2>&1");
+  INFO(bad_vfs.out);
+  CHECK(bad_vfs.exit_code == 2);
+  CHECK(bad_vfs.out.find("no SQLite VFS named 'nosuch'") != std::string::npos);
+  CHECK(bad_vfs.out.find("listening on") == std::string::npos);
+  const auto bad_profile = testing::run_command(std::string(REEL_BINARY) + " ingest " +
+                                                dir.file("y.reel") + " --profile cloud 2>&1");
+  INFO(bad_profile.out);
+  CHECK(bad_profile.exit_code == 2);
+  CHECK(bad_profile.out.find("--profile") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace reel

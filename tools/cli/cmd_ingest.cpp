@@ -30,6 +30,9 @@ struct IngestArgs {
   double record_timeout = 10;
   size_t max_body = 64u << 20;
   double web_session_idle = 10;
+  std::string profile = "local";
+  std::string vfs;
+  int commit_interval_ms = static_cast<int>(RecorderOptions{}.commit_interval.count());
 };
 
 std::chrono::milliseconds millis(double seconds, const char* option) {
@@ -64,8 +67,16 @@ const char* signal_name(int s) {
 }
 
 void run_ingest(const IngestArgs& args) {
-  require_database_output(args.db);
   IngestOptions o;
+  o.recorder.store.profile = value_or_throw(parse_profile(args.profile), "--profile");
+  o.recorder.store.vfs = args.vfs;
+  o.recorder.commit_interval = std::chrono::milliseconds(args.commit_interval_ms);
+  throw_if_error(o.recorder.validate(), "recorder options");
+  // A local file is checked first (SQLite reports a bad path without its name or reason); a
+  // namespace of another VFS is not a path.
+  const bool local_file = args.vfs.empty() ? o.recorder.store.profile == StorageProfile::kLocal
+                                           : args.vfs == "unix";
+  if (local_file) require_database_output(args.db);
   parse_listen(args.listen, o);
   o.token = args.token;
   o.cors_origin = args.cors_origin;
@@ -135,6 +146,14 @@ void register_ingest(CLI::App& app) {
       ->check(CLI::Range(size_t{16}, size_t{1} << 32));
   cmd->add_option("--web-session-idle", args->web_session_idle,
                   "Seconds without a batch after which a web game's session closes (default 10)");
+  cmd->add_option("--profile", args->profile, "Storage profile: local | mvsqlite")
+      ->capture_default_str()
+      ->group("Storage");
+  cmd->add_option("--vfs", args->vfs, "SQLite VFS name (default: per profile)")->group("Storage");
+  cmd->add_option("--commit-interval", args->commit_interval_ms,
+                  "Each game's frames are committed at most this often, in ms (0 = every frame)")
+      ->capture_default_str()
+      ->group("Storage");
   cmd->footer(
       "Prints 'listening on HOST:PORT' on stdout once bound. Each game is its own session,\n"
       "named by its header record ('-2', '-3' ... when the name is taken). A bad record closes\n"
