@@ -1,7 +1,7 @@
 set terminal pngcairo size 1100,900 font 'sans,10'
 set termoption noenhanced
 set output 'compare.png'
-set multiplot layout 2,2 title 'crowd workload: 100 players, 400 props, 600 s at 60 Hz'
+set multiplot layout 2,2 title 'crowd workload: 100 players, 400 props, 3600 s at 60 Hz'
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.8

@@ -1,6 +1,5 @@
 set terminal pngcairo size 1100,420 font 'sans,10'
 set termoption noenhanced
-set offsets graph 0.05, graph 0.05, 0, 0
 set output 'scaling_duration.png'
 set multiplot layout 1,3 title 'scaling by session length'
 set logscale xy
@@ -8,6 +7,7 @@ set grid
 set xlabel 'session length, minutes'
 set key top left font ',8'
 set style data linespoints
+set offsets graph 0.05, graph 0.05, 0, 0
 set title 'bytes per frame'
 plot 'scaling_duration_full_state.dat' using 1:2 title 'full_state', 'scaling_duration_mcap.dat' using 1:2 title 'mcap', 'scaling_duration_reel_lossless.dat' using 1:2 title 'reel_lossless', 'scaling_duration_reel_lossy.dat' using 1:2 title 'reel_lossy', 'scaling_duration_rosbag2_style.dat' using 1:2 title 'rosbag2_style', 'scaling_duration_storevar_lz4.dat' using 1:2 title 'storevar_lz4'
 set title 'record CPU us per frame'
