@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "capture_test_util.h"
 #include "cli_session_fixture.h"
 #include "reel/replay/replayer.h"
 
@@ -13,60 +14,28 @@ namespace {
 
 using testing::TempDir;
 
-Array list(std::initializer_list<Variant> items) {
-  Array a;
-  a.items.assign(items.begin(), items.end());
-  return a;
-}
+using testing::framed;
+using testing::items;
 
 void append_record(std::vector<uint8_t>& out, const Variant& value, GodotDialect dialect) {
-  const size_t at = out.size();
-  out.resize(at + 4);
-  REQUIRE_STATUS_OK(encode_variant(value, out, {.dialect = dialect}));
-  const auto n = static_cast<uint32_t>(out.size() - at - 4);
-  for (int i = 0; i < 4; ++i) out[at + i] = static_cast<uint8_t>(n >> (8 * i));
+  const std::vector<uint8_t> record = framed(value, dialect);
+  out.insert(out.end(), record.begin(), record.end());
 }
 
-// A capture as ReelRecorder writes it: entity 1 walks from frame 0, entity 2 lives in frames
-// 10..29, an event every 10 frames. Returns the bytes and the byte offset of every frame record.
+// A capture as ReelRecorder writes it (testing::make_game: entity 1 walks from frame 0, entity 2
+// lives in frames 10..29, an event every 10 frames). Returns the bytes and the byte offset of
+// every frame record.
 struct Capture {
   std::vector<uint8_t> bytes;
   std::vector<size_t> frame_offsets;
 };
 Capture make_capture(int frames, GodotDialect dialect = GodotDialect::kGodot4) {
+  const testing::GameRecords game = testing::make_game("walk", frames, 0, dialect);
   Capture c;
-  Dictionary header;
-  header.set("reel_capture", int64_t{1});
-  header.set("godot", int64_t{static_cast<int>(dialect)});
-  header.set("name", "walk");
-  header.set("tick_rate", 60.0);
-  header.set("properties", list({"position", "head:transform"}));
-  Dictionary meta;
-  meta.set("map", "yard");
-  header.set("metadata", meta);
-  append_record(c.bytes, header, dialect);
-  for (int i = 0; i < frames; ++i) {
-    Array spawns, changes, despawns, events;
-    if (i == 0) spawns.items.push_back(list({int64_t{1}, "res://walker.tscn"}));
-    if (i == 10) spawns.items.push_back(list({int64_t{2}, "Node3D"}));
-    changes.items.push_back(list({int64_t{1}, "position", Vector3{i * 0.25f, 0, 1}}));
-    if (i >= 10 && i < 30 && i % 2 == 0) {
-      Transform3D t;
-      t.origin = Vector3{0, 1.7f, static_cast<float>(i)};
-      changes.items.push_back(list({int64_t{2}, "head:transform", t}));
-    }
-    if (i == 30) despawns.items.push_back(int64_t{2});
-    if (i % 10 == 5) events.items.push_back(list({"jump", int64_t{1}, list({int64_t{i}})}));
-    Dictionary rec;
-    rec.set("frame", int64_t{i});
-    rec.set("tick", int64_t{100 + i});
-    rec.set("time", i / 60.0);
-    rec.set("changes", changes);
-    rec.set("spawns", spawns);
-    rec.set("despawns", despawns);
-    rec.set("events", events);
+  c.bytes = game.header;
+  for (const auto& frame : game.frames) {
     c.frame_offsets.push_back(c.bytes.size());
-    append_record(c.bytes, rec, dialect);
+    c.bytes.insert(c.bytes.end(), frame.begin(), frame.end());
   }
   return c;
 }
@@ -173,7 +142,7 @@ TEST_CASE("a damaged capture record stops the import at its frame, keeping the f
     rec.set("frame", int64_t{7});
     rec.set("tick", int64_t{107});
     rec.set("time", 7 / 60.0);
-    rec.set("changes", list({list({"one", "position", 1.0})}));
+    rec.set("changes", items({items({"one", "position", 1.0})}));
     rec.set("spawns", Array{});
     rec.set("despawns", Array{});
     rec.set("events", Array{});

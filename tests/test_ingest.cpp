@@ -317,7 +317,8 @@ TEST_CASE("ingest records where --profile and --vfs say and refuses a VFS that d
   const std::string db = dir.file("mv.reel");
   {
     // The mvsqlite profile on SQLite's unix VFS (mvsqlite cannot run here), every frame committed.
-    IngestProcess ingest(dir, db, {"--profile", "mvsqlite", "--vfs", "unix", "--commit-interval", "0"});
+    IngestProcess ingest(dir, db,
+                         {"--profile", "mvsqlite", "--vfs", "unix", "--commit-interval", "0"});
     const GameRecords game = testing::make_game("mv", 30, 4);
     send_game_tcp(ingest.port(), game, 64);
     INFO(ingest.log());
@@ -333,9 +334,9 @@ TEST_CASE("ingest records where --profile and --vfs say and refuses a VFS that d
   st->reset();
 
   // A database that cannot be opened fails the start, not each game that connects later.
-  const auto bad_vfs = testing::run_command(std::string(REEL_BINARY) + " ingest " +
-                                            dir.file("x.reel") +
-                                            " --profile mvsqlite --vfs nosuch 2>&1");
+  const auto bad_vfs =
+      testing::run_command(std::string(REEL_BINARY) + " ingest " + dir.file("x.reel") +
+                           " --profile mvsqlite --vfs nosuch 2>&1");
   INFO(bad_vfs.out);
   CHECK(bad_vfs.exit_code == 2);
   CHECK(bad_vfs.out.find("no SQLite VFS named 'nosuch'") != std::string::npos);
