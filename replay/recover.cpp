@@ -75,10 +75,11 @@ namespace {
 
 Dictionary properties_dictionary(const EntityState& e, const std::vector<std::string>& paths) {
   Dictionary properties;
+  properties.reserve(e.properties.size());
   for (const auto& [property, value] : e.properties) {
     const std::string path =
         property < paths.size() ? paths[property] : fmt::format("#{}", property);
-    properties.set(path, value);
+    properties.append_unique(path, value);  // property ids, hence paths, are unique
   }
   return properties;
 }
@@ -115,7 +116,7 @@ Dictionary state_dictionary(const schema::SessionRow& s, const std::vector<std::
     entity.set("class", e.class_name);
     entity.set("spawn_frame", e.spawn_frame);
     entity.set("properties", properties_dictionary(e, paths));
-    entities.set(id, std::move(entity));
+    entities.append_unique(id, std::move(entity));  // ids are unique
   }
   d.set("entities", std::move(entities));
   return d;

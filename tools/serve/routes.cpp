@@ -57,19 +57,19 @@ Result<Encoding> encoding_params(const httplib::Request& req) {
 }
 
 // The Dictionary as var_to_bytes (for bytes_to_var) or as JSON (FORMAT.md 8).
-Status reply_dictionary(httplib::Response& res, const Dictionary& d, const Encoding& e) {
+Status reply_dictionary(httplib::Response& res, Dictionary&& d, const Encoding& e) {
+  const Variant value(std::move(d));
   if (e.json) {
-    res.set_content(cli::json_text(cli::dictionary_tree_json(Variant(d))), kJson);
+    res.set_content(cli::json_text(cli::dictionary_tree_json(value)), kJson);
     return {};
   }
-  std::string body;
   std::vector<uint8_t> bytes;
   bytes.reserve(64u << 10);
   EncodeOptions options;
   options.dialect = e.dialect;
   REEL_RETURN_IF_ERROR(e.dialect == GodotDialect::kGodot3
-                           ? encode_variant(to_godot3(Variant(d)), bytes, options)
-                           : encode_variant(Variant(d), bytes, options));
+                           ? encode_variant(to_godot3(value), bytes, options)
+                           : encode_variant(value, bytes, options));
   res.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), kBinary);
   return {};
 }
@@ -207,7 +207,7 @@ void get_entity(ServeContext& ctx, const httplib::Request& req, httplib::Respons
     REEL_ASSIGN_OR_RETURN(const WorldState* state, r.seek(frame));
     REEL_ASSIGN_OR_RETURN(Dictionary d,
                           entity_dictionary(r.session(), r.property_paths(), *state, id));
-    return reply_dictionary(res, d, e);
+    return reply_dictionary(res, std::move(d), e);
   });
 }
 

@@ -2,9 +2,14 @@
 // first (CORS preflight, bearer token, per-client rate), JSON errors and one log line per refusal.
 #include "reel/serve/server.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -82,6 +87,25 @@ class RateLimiter {
   std::map<std::string, Bucket> buckets_;
 };
 
+// cpp-httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed when Debian
+// built the library), so a burst of connections overflows the kernel's accept queue and clients
+// wait for SYN retransmits. Calling listen() again on the bound socket raises it (Linux updates
+// the backlog of a listening socket); the socket is the one listening on `port` in this process.
+void raise_listen_backlog(int port) {
+  for (int fd = 0; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    const int bound = addr.ss_family == AF_INET
+                          ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                          : ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) (void)::listen(fd, SOMAXCONN);
+  }
+}
+
 // Compares without an early exit, so the time taken does not tell how much of a guess matched.
 bool same_secret(const std::string& a, const std::string& b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -131,8 +155,10 @@ class Server::Impl {
           if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
             why = ": " + doc["error"].get<std::string>();
         }
-        ctx_.log(fmt::format("serve: {} {} {} from {}{}", res.status, req.method, req.path,
-                             req.remote_addr, why));
+        const std::string what = req.method.empty() ? "(request not parsed)"
+                                                     : req.method + " " + req.path;
+        ctx_.log(fmt::format("serve: {} {} from {}{}", res.status, what,
+                             req.remote_addr.empty() ? "?" : req.remote_addr, why));
       }
     });
     add_routes(http_, ctx_);
@@ -143,6 +169,7 @@ class Server::Impl {
       return Status::io_error("cannot listen on {}:{} (in use, or not an address of this host)",
                               o.host, o.port);
     }
+    raise_listen_backlog(port_);
     return {};
   }
 
@@ -155,9 +182,22 @@ class Server::Impl {
       } else {
         res.status = 204;
         res.set_header("Access-Control-Allow-Methods", "GET, OPTIONS");
-        res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        // The headers the page asks for (Godot's HTTPRequest adds its own to the bearer token).
+        const std::string asked = req.get_header_value("Access-Control-Request-Headers");
+        res.set_header("Access-Control-Allow-Headers",
+                       asked.empty() ? "Authorization, Content-Type" : asked);
         res.set_header("Access-Control-Max-Age", "600");
       }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Every endpoint is a GET: a body is never read, and one over the limit is refused outright
+    // (a chunked body has no announced size: refused too).
+    if (req.has_header("Transfer-Encoding") ||
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
+            ctx_.options.max_request_bytes) {
+      reply_error(res, 413, fmt::format("request too large (bodies over {} bytes are refused)",
+                                        ctx_.options.max_request_bytes));
+      res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!ctx_.options.token.empty()) {
