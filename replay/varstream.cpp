@@ -225,8 +225,8 @@ Result<VarstreamStats> write_varstream(Replayer& replayer, FrameIndex from, Fram
   PackedInt64Array reset_frames, reset_offsets, frame_offsets;
   VarstreamStats stats;
   Segment segment;
-  REEL_RETURN_IF_ERROR(replayer.for_each_frame(
-      from, to, [&](const Frame& frame, const WorldState& state) -> Status {
+  REEL_RETURN_IF_ERROR(
+      replayer.for_each_frame(from, to, [&](const Frame& frame, const WorldState& state) -> Status {
         Result<int64_t> at = 0;
         if ((frame.index - from) % options.reset_interval == 0) {
           // The complete state after this frame, with this frame's events.

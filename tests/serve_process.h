@@ -22,7 +22,8 @@ namespace reel::testing {
 class ServeProcess {
  public:
   // Starts `reel serve DB --listen 127.0.0.1:0 EXTRA` and waits for its address line.
-  ServeProcess(const TempDir& dir, const std::string& db, const std::vector<std::string>& extra = {})
+  ServeProcess(const TempDir& dir, const std::string& db,
+               const std::vector<std::string>& extra = {})
       : log_path_(dir.file("serve-" + std::to_string(++counter()) + ".log")) {
     int out[2];
     REQUIRE(pipe(out) == 0);

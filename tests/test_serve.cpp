@@ -74,7 +74,9 @@ httplib::Result get(const ServeProcess& server, const std::string& path,
   return res;
 }
 
-nlohmann::json json_of(const httplib::Result& res) { return nlohmann::json::parse(res->body); }
+nlohmann::json json_of(const httplib::Result& res) {
+  return nlohmann::json::parse(res->body);
+}
 
 // The store_var records of a follow/live body (u32 LE length + var_to_bytes), decoded.
 std::vector<Dictionary> records_of(const std::string& body) {
@@ -84,8 +86,7 @@ std::vector<Dictionary> records_of(const std::string& body) {
     uint32_t n = 0;
     std::memcpy(&n, body.data() + pos, 4);
     REQUIRE(pos + 4 + n <= body.size());
-    auto v = decode_variant(
-        std::span(reinterpret_cast<const uint8_t*>(body.data()) + pos + 4, n));
+    auto v = decode_variant(std::span(reinterpret_cast<const uint8_t*>(body.data()) + pos + 4, n));
     REQUIRE_OK(v);
     out.push_back(v->value.get<Dictionary>());
     pos += 4 + n;
@@ -215,11 +216,10 @@ TEST_CASE("reel serve streams the frames of a session while it is being recorded
   std::thread spectator([&] {
     httplib::Client client("127.0.0.1", server.port());
     client.set_read_timeout(20, 0);
-    client.Get("/v1/sessions/live-1/live?from=0",
-               [&](const char* data, size_t n) {
-                 streamed.append(data, n);
-                 return true;
-               });
+    client.Get("/v1/sessions/live-1/live?from=0", [&](const char* data, size_t n) {
+      streamed.append(data, n);
+      return true;
+    });
   });
   // A long poll for frame 5 returns once it commits.
   std::optional<httplib::Response> polled;

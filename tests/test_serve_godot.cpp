@@ -56,14 +56,14 @@ void plays_through_reel_serve(int major) {
   }
   const std::string godot = major == 3 ? "?godot=3" : "";
   const std::vector<FrameIndex> seeks = {120, 5, 179, 61};
-  const auto run = engine.run(testing::fill(
-      testing::read_file(testing::source_path("tests/godot_addon/serve_play.gd")),
-      {{"VARSTREAM_URL", server.base() + "/v1/sessions/crowd/varstream" + godot},
-       {"ENTITY_URL",
-        fmt::format("{}/v1/sessions/crowd/frames/last/entities/{}{}", server.base(), entity, godot)},
-       {"TOKEN", "tok-123"},
-       {"SEEKS", "120, 5, 179, 61"},
-       {"ENTITY_PATHS", paths}}));
+  const auto run = engine.run(
+      testing::fill(testing::read_file(testing::source_path("tests/godot_addon/serve_play.gd")),
+                    {{"VARSTREAM_URL", server.base() + "/v1/sessions/crowd/varstream" + godot},
+                     {"ENTITY_URL", fmt::format("{}/v1/sessions/crowd/frames/last/entities/{}{}",
+                                                server.base(), entity, godot)},
+                     {"TOKEN", "tok-123"},
+                     {"SEEKS", "120, 5, 179, 61"},
+                     {"ENTITY_PATHS", paths}}));
   INFO(run.out << "\nserve log:\n" << server.log());
   REQUIRE(run.exit_code == 0);
   REQUIRE(run.lines_starting("DONE").size() == 1);
@@ -90,14 +90,16 @@ void plays_through_reel_serve(int major) {
   CHECK_THAT(refused[0], Catch::StartsWith("REFUSED|null|") &&
                              Catch::Contains("HTTP 401: missing bearer token"));
   const std::string log = server.log();
-  CHECK_THAT(log, Catch::Contains(fmt::format(
-                      "401 GET /v1/sessions/crowd/frames/last/entities/{} from 127.0.0.1", entity)));
+  CHECK_THAT(log,
+             Catch::Contains(fmt::format(
+                 "401 GET /v1/sessions/crowd/frames/last/entities/{} from 127.0.0.1", entity)));
   CHECK(server.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("Godot 4 web: ReelPlayer plays through reel serve across origins and instances an "
-          "entity's last state",
-          "[serve][godot-e2e][godot4]") {
+TEST_CASE(
+    "Godot 4 web: ReelPlayer plays through reel serve across origins and instances an "
+    "entity's last state",
+    "[serve][godot-e2e][godot4]") {
   plays_through_reel_serve(4);
 }
 

@@ -53,8 +53,8 @@ std::string raw_exchange(int port, const std::string& request) {
 }
 
 std::string raw_get(int port, const std::string& target, const std::string& headers = "") {
-  return raw_exchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
-                                headers + "\r\n");
+  return raw_exchange(
+      port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + "\r\n");
 }
 
 // A well-behaved client's request still answered correctly.
@@ -102,8 +102,8 @@ TEST_CASE("reel serve never lets a request path reach the file system", "[serve]
   for (const std::string target :
        {"/v1/sessions/%2e%2e/frames/1/state", "/v1/sessions/..%2f..%2fetc%2fpasswd",
         "/v1/sessions/%2e%2e%2f%2e%2e%2fmatch.reel/frames/1/state",
-        "/v1/sessions/match-1%2f..%2f..%2fmatch.reel/frames/1/state",
-        "/../../etc/passwd", "/v1/sessions/..%5c..%5cmatch.reel"}) {
+        "/v1/sessions/match-1%2f..%2f..%2fmatch.reel/frames/1/state", "/../../etc/passwd",
+        "/v1/sessions/..%5c..%5cmatch.reel"}) {
     const std::string reply = raw_get(server.port(), target);
     INFO(target << "\n" << reply);
     CHECK(reply.rfind("HTTP/1.1 404", 0) == 0);
@@ -216,7 +216,8 @@ TEST_CASE("reel serve answers 1000 connections at once and refuses oversize requ
     fds_open.push_back(fd);
   }
   const std::string request =
-      "GET /v1/sessions/match-1/frames/5/entities/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      "GET /v1/sessions/match-1/frames/5/entities/1 HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n";
   for (int fd : fds_open) send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   check_still_served(server);
   int answered = 0;
@@ -233,16 +234,18 @@ TEST_CASE("reel serve answers 1000 connections at once and refuses oversize requ
   CHECK(answered == 1000);
 
   const std::string body(64 * 1024, 'x');
-  const std::string big = raw_exchange(
-      server.port(), "GET /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  const std::string big =
+      raw_exchange(server.port(),
+                   "GET /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   "Content-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body);
   CHECK(big.rfind("HTTP/1.1 413", 0) == 0);
-  const std::string long_uri =
-      raw_get(server.port(), "/v1/sessions/" + std::string(10000, 'a'));
+  const std::string long_uri = raw_get(server.port(), "/v1/sessions/" + std::string(10000, 'a'));
   CHECK(long_uri.rfind("HTTP/1.1 414", 0) == 0);
-  const std::string post = raw_exchange(
-      server.port(), "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                     "Content-Length: 2\r\n\r\nhi");
+  const std::string post =
+      raw_exchange(server.port(),
+                   "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   "Content-Length: 2\r\n\r\nhi");
   CHECK(post.rfind("HTTP/1.1 405", 0) == 0);
   check_still_served(server);
   const std::string log = server.log();

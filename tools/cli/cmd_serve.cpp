@@ -22,6 +22,7 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:0";
   std::string profile = "local";
   std::string vfs;
+  size_t cache_mib = 8;
   serve::ServeOptions options;
 };
 
@@ -41,7 +42,8 @@ void parse_listen(const std::string& text, serve::ServeOptions& o) {
   if (host.empty() || value < 0 || value > 65535) {
     throw CliError(kExitBadInput,
                    fmt::format("--listen {}: expected HOST:PORT (127.0.0.1:8080; port 0 picks "
-                               "a free one)", text));
+                               "a free one)",
+                               text));
   }
   o.host = host;
   o.port = value;
@@ -52,6 +54,9 @@ void run_serve(ServeArgs& a) {
   open_database(a.db);  // the file checks and their wording (no such file, not a Reel database)
   a.options.replay.store.profile = value_or_throw(parse_profile(a.profile), "--profile");
   a.options.replay.store.vfs = a.vfs;
+  if (a.cache_mib < 1 || a.cache_mib > 4096)
+    throw CliError(kExitBadInput, "--cache-mib must be 1..4096");
+  a.options.replayer_cache_bytes = a.cache_mib << 20;
   if (a.options.threads < 1 || a.options.threads > 1024) {
     throw CliError(kExitBadInput, "--threads must be 1..1024");
   }
@@ -93,23 +98,29 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--token", o.token, "Require `Authorization: Bearer TOKEN` on every request");
   cmd->add_option("--threads", o.threads, "Requests served at once (worker threads)")
       ->capture_default_str();
-  cmd->add_option("--timeout", o.read_timeout_s,
-                  "Seconds a client may take to send a request")->capture_default_str();
+  cmd->add_option("--timeout", o.read_timeout_s, "Seconds a client may take to send a request")
+      ->capture_default_str();
   cmd->add_option("--write-timeout", o.write_timeout_s,
-                  "Seconds a client may take to read a response")->capture_default_str();
+                  "Seconds a client may take to read a response")
+      ->capture_default_str();
   cmd->add_option("--keep-alive", o.keep_alive_s, "Seconds an idle connection is kept")
       ->capture_default_str();
   cmd->add_option("--max-request-bytes", o.max_request_bytes, "Largest request body accepted")
       ->capture_default_str();
   cmd->add_option("--rate", o.rate_per_client,
-                  "Requests per second per client address (0: no limit)")->capture_default_str();
+                  "Requests per second per client address (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--max-frames", o.max_frames_per_response,
-                  "Most frames in one varstream/follow response")->capture_default_str();
-  cmd->add_option("--max-response-bytes", o.max_response_bytes,
-                  "Largest varstream/follow response")->capture_default_str();
+                  "Most frames in one varstream/follow response")
+      ->capture_default_str();
+  cmd->add_option("--max-response-bytes", o.max_response_bytes, "Largest varstream/follow response")
+      ->capture_default_str();
   cmd->add_option("--max-wait", o.max_wait_s, "Longest long-poll wait, seconds")
       ->capture_default_str();
-  cmd->add_option("--log-requests", o.log_requests, "Log every request (refusals always are)");
+  cmd->add_option("--cache-mib", a->cache_mib,
+                  "Cache of each pooled Replayer, MiB (a session keeps up to 8 idle ones)")
+      ->capture_default_str();
+  cmd->add_flag("--log-requests", o.log_requests, "Log every request (refusals always are)");
   cmd->add_option("--profile", a->profile, "Storage profile: local | mvsqlite")
       ->capture_default_str();
   cmd->add_option("--vfs", a->vfs, "SQLite VFS name (default: per profile)");

@@ -156,8 +156,8 @@ void get_events(ServeContext& ctx, const httplib::Request& req, httplib::Respons
     REEL_ASSIGN_OR_RETURN(int64_t from, int_param(req, "from", 0));
     REEL_ASSIGN_OR_RETURN(int64_t to, int_param(req, "to", std::max<int64_t>(last, 0)));
     if (last < 0 || from > to || to > last) {
-      return Status::out_of_range("frames {}..{} are outside session '{}' (frames 0..{})", from,
-                                  to, r.session().name, last);
+      return Status::out_of_range("frames {}..{} are outside session '{}' (frames 0..{})", from, to,
+                                  r.session().name, last);
     }
     const std::string name = req.has_param("name") ? req.get_param_value("name") : "";
     REEL_ASSIGN_OR_RETURN(auto events, r.events(from, to, name));
@@ -298,7 +298,9 @@ void set_follow_headers(httplib::Response& res, Replayer& r, FrameIndex next) {
   res.set_header("X-Reel-Status", schema::session_status_name(r.session().status));
 }
 
-bool recording(Replayer& r) { return r.session().status == format::SessionStatus::kRecording; }
+bool recording(Replayer& r) {
+  return r.session().status == format::SessionStatus::kRecording;
+}
 
 void get_follow(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
   SlotGuard slot(ctx.streams);
@@ -309,10 +311,9 @@ void get_follow(ServeContext& ctx, const httplib::Request& req, httplib::Respons
     REEL_ASSIGN_OR_RETURN(int64_t wait_ms, int_param(req, "wait_ms", 10000));
     const bool full = req.has_param("full") && req.get_param_value("full") == "1";
     at = from;
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::milliseconds(std::min<int64_t>(
-            wait_ms, static_cast<int64_t>(ctx.options.max_wait_s * 1000)));
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(std::min<int64_t>(
+                              wait_ms, static_cast<int64_t>(ctx.options.max_wait_s * 1000)));
     REEL_RETURN_IF_ERROR(r.refresh().status());
     // Waits for frame `from` to commit, while the session is being recorded.
     while (r.frame_count() <= from && recording(r) && !ctx.stopping &&

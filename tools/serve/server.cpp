@@ -30,11 +30,16 @@ void ServeContext::log(const std::string& line) const {
 
 int http_status_of(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kOutOfRange: return 416;
-    case StatusCode::kBusy: return 503;
-    default: return 500;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kOutOfRange:
+      return 416;
+    case StatusCode::kBusy:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -136,7 +141,7 @@ class Server::Impl {
     http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       // httplib's own refusals (no such endpoint, 413, 414, 400) get a JSON body too.
-      const std::string why = res.status == 404 ? "no such endpoint: " + req.path
+      const std::string why = res.status == 404   ? "no such endpoint: " + req.path
                               : res.status == 413 ? "request too large"
                               : res.status == 414 ? "request URI too long"
                                                   : fmt::format("refused (HTTP {})", res.status);
@@ -155,16 +160,15 @@ class Server::Impl {
           if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
             why = ": " + doc["error"].get<std::string>();
         }
-        const std::string what = req.method.empty() ? "(request not parsed)"
-                                                     : req.method + " " + req.path;
+        const std::string what =
+            req.method.empty() ? "(request not parsed)" : req.method + " " + req.path;
         ctx_.log(fmt::format("serve: {} {} from {}{}", res.status, what,
                              req.remote_addr.empty() ? "?" : req.remote_addr, why));
       }
     });
     add_routes(http_, ctx_);
-    port_ = o.port == 0 ? http_.bind_to_any_port(o.host) : (http_.bind_to_port(o.host, o.port)
-                                                               ? o.port
-                                                               : -1);
+    port_ = o.port == 0 ? http_.bind_to_any_port(o.host)
+                        : (http_.bind_to_port(o.host, o.port) ? o.port : -1);
     if (port_ < 0) {
       return Status::io_error("cannot listen on {}:{} (in use, or not an address of this host)",
                               o.host, o.port);
@@ -195,8 +199,9 @@ class Server::Impl {
     if (req.has_header("Transfer-Encoding") ||
         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
             ctx_.options.max_request_bytes) {
-      reply_error(res, 413, fmt::format("request too large (bodies over {} bytes are refused)",
-                                        ctx_.options.max_request_bytes));
+      reply_error(res, 413,
+                  fmt::format("request too large (bodies over {} bytes are refused)",
+                              ctx_.options.max_request_bytes));
       res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -264,8 +269,14 @@ Result<std::unique_ptr<Server>> Server::create(const std::string& db_path,
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
-int Server::bound_port() const { return impl_->port(); }
-Status Server::listen() { return impl_->listen(); }
-void Server::stop() { impl_->stop(); }
+int Server::bound_port() const {
+  return impl_->port();
+}
+Status Server::listen() {
+  return impl_->listen();
+}
+void Server::stop() {
+  impl_->stop();
+}
 
 }  // namespace reel::serve

@@ -58,8 +58,7 @@ using ByteSink = std::function<Status(const uint8_t* data, size_t size)>;
 // replayer's cursor. kInvalidArgument for reset_interval < 1; the replayer's errors (kCorruption
 // naming the frames for a damaged chunk) as they come: the sink may then hold a partial stream.
 [[nodiscard]] Result<VarstreamStats> write_varstream(Replayer& replayer, FrameIndex from,
-                                                     FrameIndex to,
-                                                     const VarstreamOptions& options,
+                                                     FrameIndex to, const VarstreamOptions& options,
                                                      const ByteSink& sink);
 
 }  // namespace reel

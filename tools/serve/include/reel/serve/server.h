@@ -34,7 +34,7 @@ namespace reel::serve {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";  // loopback unless asked otherwise
-  int port = 0;                     // 0: an ephemeral port (bound_port() tells which)
+  int port = 0;                    // 0: an ephemeral port (bound_port() tells which)
   // Origins allowed by CORS ("*" for any). Empty: no CORS headers, preflights refused.
   std::vector<std::string> cors_origins;
   // When set, every request but a CORS preflight needs `Authorization: Bearer <token>`.
@@ -62,7 +62,7 @@ struct ServeOptions {
   // Replayers kept idle per session (more are opened while more requests run at once), and the
   // cache budget of each (ReplayOptions::cache_budget_bytes).
   int pool_idle_per_session = 8;
-  size_t replayer_cache_bytes = 24u << 20;
+  size_t replayer_cache_bytes = 8u << 20;
   ReplayOptions replay;  // storage profile, VFS
   // One line per refused request or failure ("serve: 401 GET /v1/... from 127.0.0.1: ..."),
   // and per request when log_requests. Empty: stderr.
