@@ -51,9 +51,13 @@ void parse_listen(const std::string& text, serve::ServeOptions& o) {
 
 void run_serve(ServeArgs& a) {
   parse_listen(a.listen, a.options);
-  open_database(a.db);  // the file checks and their wording (no such file, not a Reel database)
-  a.options.replay.store.profile = value_or_throw(parse_profile(a.profile), "--profile");
-  a.options.replay.store.vfs = a.vfs;
+  SessionArgs where;
+  where.db = a.db;
+  where.profile = a.profile;
+  where.vfs = a.vfs;
+  // The file checks and their wording (no such file, not a Reel database), local or mvsqlite.
+  open_database(where);
+  a.options.replay.store = reading_store_options(where);
   if (a.cache_mib < 1 || a.cache_mib > 4096)
     throw CliError(kExitBadInput, "--cache-mib must be 1..4096");
   a.options.replayer_cache_bytes = a.cache_mib << 20;

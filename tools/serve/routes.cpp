@@ -303,8 +303,9 @@ bool recording(Replayer& r) {
 }
 
 void get_follow(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  SlotGuard slot(ctx.streams);
-  if (slot.busy()) return reply_status(res, Status::busy("too many streams being built; retry"));
+  // A long poll holds a worker while it waits: followers share the live streams' slots.
+  SlotGuard slot(ctx.live_streams);
+  if (slot.busy()) return reply_status(res, Status::busy("too many followers; retry"));
   with_session(ctx, req, res, [&](Replayer& r, std::optional<int64_t>& at) -> Status {
     REEL_ASSIGN_OR_RETURN(Encoding e, encoding_params(req));
     REEL_ASSIGN_OR_RETURN(int64_t from, int_param(req, "from", 0));

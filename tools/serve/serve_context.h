@@ -42,8 +42,8 @@ struct ServeContext {
   std::string db_path;
   ServeOptions options;
   SessionDirectory sessions;
-  Slots streams;       // varstream and follow responses being built
-  Slots live_streams;  // open /live streams (each holds a worker thread)
+  Slots streams;       // varstream responses being built
+  Slots live_streams;  // open /live streams and waiting /follow polls (each holds a worker)
   std::atomic<bool> stopping{false};
 
   void log(const std::string& line) const;

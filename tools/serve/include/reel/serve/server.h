@@ -54,7 +54,8 @@ struct ServeOptions {
   // Largest frame range of one varstream / follow response, and its byte size.
   int64_t max_frames_per_response = 36000;
   size_t max_response_bytes = 256u << 20;
-  // Responses built at once for varstream/follow (each may hold up to max_response_bytes).
+  // Varstream responses built at once (each may hold up to max_response_bytes). Open /live
+  // streams and waiting /follow polls, which hold a worker each, are limited to threads / 4.
   int max_concurrent_streams = 4;
   // Longest long-poll wait and longest live stream, seconds.
   double max_wait_s = 30;
