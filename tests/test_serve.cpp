@@ -251,3 +251,17 @@ TEST_CASE("reel serve streams the frames of a session while it is being recorded
   }
   CHECK(server.stop(SIGINT) == 0);
 }
+
+TEST_CASE("reel serve refuses a port already served with exit 1, and the first server keeps it",
+          "[serve]") {
+  SessionFixture f;
+  ServeProcess server(f.dir, f.db);
+  ReelRun second = f.reel("serve " + f.db + " --listen 127.0.0.1:" + std::to_string(server.port()));
+  CHECK(second.exit_code == 1);
+  CHECK_THAT(second.err,
+             Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(server.port())));
+  CHECK(get(server, "/v1/sessions/match-1/frames/last/entities/1")->status == 200);
+  CHECK(f.reel("serve " + f.dir.file("none.reel")).exit_code == 2);
+  CHECK(f.reel("serve " + f.db + " --listen nowhere").exit_code == 2);
+  CHECK(server.stop(SIGTERM) == 0);
+}

@@ -136,6 +136,12 @@ class Server::Impl {
     http_.set_keep_alive_max_count(static_cast<size_t>(std::max(1, o.keep_alive_max_requests)));
     http_.set_payload_max_length(o.max_request_bytes);
     http_.set_tcp_nodelay(true);
+    // SO_REUSEADDR only: cpp-httplib also sets SO_REUSEPORT by default, which would let a second
+    // server bind the same port and take half of its connections.
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     http_.set_pre_routing_handler(
         [this](const httplib::Request& req, httplib::Response& res) { return guard(req, res); });
     http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
