@@ -71,8 +71,27 @@ Result<KeyframeSegment> last_keyframe_segment(const std::string& path, std::stri
   return segment;
 }
 
+namespace {
+
+Dictionary properties_dictionary(const EntityState& e, const std::vector<std::string>& paths) {
+  Dictionary properties;
+  properties.reserve(e.properties.size());
+  for (const auto& [property, value] : e.properties) {
+    const std::string path =
+        property < paths.size() ? paths[property] : fmt::format("#{}", property);
+    properties.append_unique(path, value);  // property ids, hence paths, are unique
+  }
+  return properties;
+}
+
+}  // namespace
+
 Dictionary state_dictionary(const RecoveredState& recovered) {
-  const schema::SessionRow& s = recovered.session;
+  return state_dictionary(recovered.session, recovered.property_paths, recovered.state);
+}
+
+Dictionary state_dictionary(const schema::SessionRow& s, const std::vector<std::string>& paths,
+                            const WorldState& state) {
   Dictionary d;
   d.set("format", "reel-state");
   d.set("version", int64_t{1});
@@ -80,33 +99,49 @@ Dictionary state_dictionary(const RecoveredState& recovered) {
   d.set("session_id", s.id);
   d.set("status", schema::session_status_name(s.status));
   d.set("end_reason", s.end_reason);
-  d.set("frame", recovered.state.frame);
-  d.set("tick", recovered.state.tick);
-  d.set("time", recovered.state.time);
+  d.set("frame", state.frame);
+  d.set("tick", state.tick);
+  d.set("time", state.time);
   d.set("frame_count", s.frame_count);
   d.set("frames_handed_over", s.frames_handed_over);
   std::vector<EntityId> ids;
-  ids.reserve(recovered.state.entities.size());
-  for (const auto& [id, entity] : recovered.state.entities) ids.push_back(id);
+  ids.reserve(state.entities.size());
+  for (const auto& [id, entity] : state.entities) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
   Dictionary entities;
   entities.reserve(ids.size());
   for (EntityId id : ids) {
-    const EntityState& e = recovered.state.entities.at(id);
-    Dictionary properties;
-    for (const auto& [property, value] : e.properties) {
-      const std::string path = property < recovered.property_paths.size()
-                                   ? recovered.property_paths[property]
-                                   : fmt::format("#{}", property);
-      properties.set(path, value);
-    }
+    const EntityState& e = state.entities.at(id);
     Dictionary entity;
     entity.set("class", e.class_name);
     entity.set("spawn_frame", e.spawn_frame);
-    entity.set("properties", std::move(properties));
-    entities.set(id, std::move(entity));
+    entity.set("properties", properties_dictionary(e, paths));
+    entities.append_unique(id, std::move(entity));  // ids are unique
   }
   d.set("entities", std::move(entities));
+  return d;
+}
+
+Result<Dictionary> entity_dictionary(const schema::SessionRow& s,
+                                     const std::vector<std::string>& paths,
+                                     const WorldState& state, EntityId entity) {
+  auto it = state.entities.find(entity);
+  if (it == state.entities.end()) {
+    return Status::not_found("entity {} is not alive at frame {} of session '{}'", entity,
+                             state.frame, s.name);
+  }
+  Dictionary d;
+  d.set("format", "reel-entity");
+  d.set("version", int64_t{1});
+  d.set("session", s.name);
+  d.set("session_id", s.id);
+  d.set("frame", state.frame);
+  d.set("tick", state.tick);
+  d.set("time", state.time);
+  d.set("entity", int64_t{entity});
+  d.set("class", it->second.class_name);
+  d.set("spawn_frame", it->second.spawn_frame);
+  d.set("properties", properties_dictionary(it->second, paths));
   return d;
 }
 

@@ -32,7 +32,7 @@ TEST_CASE("bash completion completes reel's commands and options", "[cli][comple
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(bash_completes(dir, script, "reel sh") == "show\n");
-  REQUIRE(bash_completes(dir, script, "reel s") == "show scrub salvage\n");
+  REQUIRE(bash_completes(dir, script, "reel s") == "show scrub salvage serve\n");
   REQUIRE(bash_completes(dir, script, "reel show --a") == "--at\n");
   REQUIRE(bash_completes(dir, script, "reel show m.reel --at 5 --en") == "--entity\n");
   REQUIRE(bash_completes(dir, script, "reel bench re") == "record replay recover\n");

@@ -65,7 +65,7 @@ TEST_CASE("an unknown command is named, with a suggestion or the list of command
       "reel: unknown command 'foo'; commands: variant, bench, "
       "record, ls, info, show, history, events, diff, play, export, import, ingest, scrub, "
       "recover, "
-      "verify, salvage, trim, cut, filter, compact, merge, tag, migrate, completion, manual, "
+      "verify, salvage, trim, cut, filter, compact, merge, tag, migrate, serve, completion, manual, "
       "help (run `reel --help` for more)");
   require_plain_error(f.reel("shw " + f.db),
                       "reel: unknown command 'shw'; did you mean 'show'? (run `reel --help`");

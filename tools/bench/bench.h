@@ -15,5 +15,6 @@ void register_bench_replay(CLI::App& bench);
 void register_bench_compare(CLI::App& bench);  // bench_compare.cpp (+ bench_compare_*.cpp)
 void register_bench_recover(CLI::App& bench);
 void register_bench_ingest(CLI::App& bench);  // bench_ingest.cpp
+void register_bench_serve(CLI::App& bench);  // bench_serve.cpp
 
 }  // namespace reel::cli

@@ -11,6 +11,7 @@ void register_bench(CLI::App& app) {
   register_bench_compare(*bench);
   register_bench_recover(*bench);
   register_bench_ingest(*bench);
+  register_bench_serve(*bench);
 }
 
 }  // namespace reel::cli

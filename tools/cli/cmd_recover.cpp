@@ -31,22 +31,9 @@ struct RecoverArgs {
   std::string format = "var";
 };
 
-// The Dictionary as JSON: plain keys, Variant values as in every --json output (tools/cli/CLI.md).
-Json json_value(const Variant& value) {
-  if (!value.is<Dictionary>()) return variant_json(value);
-  const Dictionary& d = value.get<Dictionary>();
-  Json object = Json::object();
-  for (size_t i = 0; i < d.size(); ++i) {
-    const Variant& key = d.keys()[i];
-    object[key.is<std::string>() ? key.get<std::string>() : to_text(key)] =
-        json_value(d.values()[i]);
-  }
-  return object;
-}
-
 std::vector<uint8_t> serialize(const Dictionary& state, const std::string& format) {
   if (format == "var") return value_or_throw(encode_to_bytes(Variant(state)), "encoding the state");
-  const std::string text = json_text(json_value(Variant(state)));
+  const std::string text = json_text(dictionary_tree_json(Variant(state)));
   std::vector<uint8_t> bytes(text.begin(), text.end());
   bytes.push_back('\n');
   return bytes;

@@ -40,5 +40,7 @@ void register_compact(CLI::App& app);
 void register_merge(CLI::App& app);
 void register_tag(CLI::App& app);
 void register_migrate(CLI::App& app);
+// `reel serve` (cmd_serve.cpp over reel/serve/server.h).
+void register_serve(CLI::App& app);
 
 }  // namespace reel::cli

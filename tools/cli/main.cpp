@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   reel::cli::register_merge(app);
   reel::cli::register_tag(app);
   reel::cli::register_migrate(app);
+  reel::cli::register_serve(app);
   reel::cli::register_completion(app);
   reel::cli::register_manual(app);
   return reel::cli::run_cli(app, argc, argv);

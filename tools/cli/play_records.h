@@ -1,6 +1,5 @@
 // The frame records shared by `reel play` (tools/cli/PLAY.md) and `reel export --format varstream`
-// (FORMAT.md 10): one frame as a Godot Dictionary, the full state at a frame as one frame's worth
-// of spawns and changes, and a writer of store_var-framed records (u32 LE length + var_to_bytes).
+// (FORMAT.md 9): the events of a frame and a writer of store_var-framed records (u32 LE length + var_to_bytes).
 //
 // CLI edge only: failures throw CliError.
 #pragma once
@@ -14,15 +13,11 @@
 #include "reel/variant/variant.h"
 #include "reel/variant/variant_binary.h"
 #include "reel/replay/replayer.h"
+#include "reel/replay/varstream.h"
 
 namespace reel::cli {
 
-// PLAY.md "Record": {frame, tick, time, changes, spawns, despawns, events, reset}.
-Dictionary frame_record(const Frame& frame, const std::vector<std::string>& paths, bool reset);
-
-// The whole state at a frame as one frame's worth of spawns and changes (entities by ascending
-// id, properties by id). No events.
-Frame full_state_frame(const WorldState& state);
+// frame_record() and full_state_frame() live in the replay library (reel/replay/varstream.h).
 
 // The events recorded at `frame`.
 std::vector<Event> events_of(Replayer& replayer, FrameIndex frame);

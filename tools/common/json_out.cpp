@@ -91,4 +91,16 @@ void print_json(const Json& doc) {
   fmt::print("{}\n", json_text(doc));
 }
 
+Json dictionary_tree_json(const Variant& value) {
+  if (!value.is<Dictionary>()) return variant_json(value);
+  const Dictionary& d = value.get<Dictionary>();
+  Json object = Json::object();
+  for (size_t i = 0; i < d.size(); ++i) {
+    const Variant& key = d.keys()[i];
+    object[key.is<std::string>() ? key.get<std::string>() : to_text(key)] =
+        dictionary_tree_json(d.values()[i]);
+  }
+  return object;
+}
+
 }  // namespace reel::cli

@@ -34,6 +34,11 @@ Json variant_json(const Variant& v);
 // `v` or null.
 Json variant_json_or_null(const Variant* v);
 
+// A Dictionary as a JSON object, recursively (plain keys: a String key as itself, any other key
+// in Godot's text form), every other value as variant_json(): how `reel recover --format json`
+// and `reel serve` give a state Dictionary (FORMAT.md 8).
+Json dictionary_tree_json(const Variant& value);
+
 // The text of `doc` as printed (compact, invalid UTF-8 replaced), without a newline.
 std::string json_text(const Json& doc);
 // Prints json_text(doc) and a newline on stdout.

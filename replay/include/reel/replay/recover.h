@@ -66,5 +66,19 @@ struct KeyframeSegment {
 //                           "properties": {path(String): value}}}}
 // Entities in ascending id order, properties in PropertyId order.
 Dictionary state_dictionary(const RecoveredState& recovered);
+// The same Dictionary for a state read by a Replayer (no copy of the state): `session` gives the
+// session keys, `paths` the property paths by id.
+Dictionary state_dictionary(const schema::SessionRow& session,
+                            const std::vector<std::string>& paths, const WorldState& state);
+
+// One entity of a state as a Godot Dictionary (FORMAT.md 8, "One entity"): what a server that
+// takes an entity over (hibernation, transfer) spawns it from.
+//   {"format": "reel-entity", "version": 1, "session": String, "session_id": int,
+//    "frame": int, "tick": int, "time": float, "entity": int, "class": String,
+//    "spawn_frame": int, "properties": {path(String): value}}
+// kNotFound naming the entity and frame when it is not alive in `state`.
+[[nodiscard]] Result<Dictionary> entity_dictionary(const schema::SessionRow& session,
+                                                   const std::vector<std::string>& paths,
+                                                   const WorldState& state, EntityId entity);
 
 }  // namespace reel

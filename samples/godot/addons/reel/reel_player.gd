@@ -29,6 +29,8 @@ signal entity_spawned(entity, node)
 signal entity_despawned(entity, node)
 ## Playing reached the last frame (without loop).
 signal finished
+## open_url() finished: OK, or an error code (see `error`).
+signal url_opened(result)
 
 ## The varstream file to open on ready (may be empty: call open() yourself).
 @export var path: String = ""  # godot3: export(String) var path = ""
@@ -44,6 +46,9 @@ signal finished
 @export var rate: float = 1.0  # godot3: export(float) var rate = 1.0
 ## Start again at the first frame after the last.
 @export var loop: bool = false  # godot3: export(bool) var loop = false
+## Headers sent by open_url() and fetch_entity(), e.g. ["Authorization: Bearer TOKEN"] for a
+## `reel serve --token TOKEN`.
+@export var http_headers: PackedStringArray = PackedStringArray()  # godot3: export(PoolStringArray) var http_headers = PoolStringArray()
 
 var header: Dictionary = {}
 var first_frame: int = 0
@@ -216,6 +221,109 @@ func get_value(entity: int, property_path: String):
 	if target[2]:
 		return target[0].get_indexed(target[1])
 	return target[0].get(target[1])
+
+
+## Plays a varstream served by `reel serve` (README, "Serving over HTTP"):
+## `url` is http://HOST:PORT/v1/sessions/NAME/varstream?from=A&to=B (add &godot=3 for Godot 3).
+## Fetched with HTTPRequest into user:// (a seek then reads two records, as from any file) and
+## opened. A coroutine: `var err = await player.open_url(url)` (Godot 3:
+## `var err = yield(player.open_url(url), "completed")`); `url_opened` is emitted too.
+func open_url(url: String) -> int:
+	var cache := "user://reel_player_%d.varstream" % get_instance_id()
+	var reply = await _http_get(url, cache)  # godot3: var reply = yield(_http_get(url, cache), "completed")
+	var result: int = OK
+	if reply["error"] != "":
+		path = url
+		result = _fail(ERR_CANT_CONNECT, reply["error"])
+	else:
+		result = open(cache)
+	emit_signal("url_opened", result)
+	return result
+
+
+## Fetches one entity's state from `reel serve` and instances it (entity hibernation and
+## transfer: spawn player 17 as the other server last recorded it):
+## `url` is http://HOST:PORT/v1/sessions/NAME/frames/last/entities/17 (or a frame number for
+## "last" ; add ?godot=3 for Godot 3). The node is made as for playback (its class's scene, or a
+## Node3D), named "entity_ID", added under `root_path` and given every recorded property
+## (child paths as in playback); it is not driven by this player afterwards. Returns the node,
+## or null (see `error`). A coroutine, like open_url().
+func fetch_entity(url: String) -> Node:
+	var reply = await _http_get(url, "")  # godot3: var reply = yield(_http_get(url, ""), "completed")
+	if reply["error"] != "":
+		error = "%s: %s" % [url, reply["error"]]
+		push_error("ReelPlayer: " + error)
+		return null
+	var state = bytes_to_var(reply["body"])  # godot3: var state = bytes2var(reply["body"])
+	if typeof(state) != TYPE_DICTIONARY or state.get("format", "") != "reel-entity":
+		error = "%s: not a reel-entity Dictionary" % url
+		push_error("ReelPlayer: " + error)
+		return null
+	return instance_entity(state)
+
+
+## Makes a node from a reel-entity Dictionary (FORMAT.md 8, "One entity"): see fetch_entity().
+func instance_entity(state: Dictionary) -> Node:
+	var scene = _scene_for(state["class"])
+	var node: Node = null
+	if scene != null:
+		node = scene.instantiate()  # godot3: node = scene.instance()
+	else:
+		node = Node3D.new()  # godot3: node = Spatial.new()
+	node.name = "entity_%d" % int(state["entity"])
+	_root().add_child(node)
+	var properties: Dictionary = state["properties"]
+	for property_path in properties:
+		var target: Node = node
+		var property: String = property_path
+		var colon: int = property_path.find(":")
+		if colon > 0:
+			target = node.get_node_or_null(NodePath(property_path.substr(0, colon)))
+			property = property_path.substr(colon + 1)
+		if target == null:
+			push_warning("ReelPlayer: entity %d has no node for '%s'" % [state["entity"], property_path])
+		elif property.find(":") >= 0:
+			target.set_indexed(NodePath(property), properties[property_path])
+		else:
+			target.set(property, properties[property_path])
+	return node
+
+
+# GET `url` with http_headers; the body goes to `download` when given. Returns
+# {"error": "" or why, "code": HTTP status, "body": PackedByteArray}. A JSON error reply from
+# reel serve ({"error": ...}) gives its message.
+func _http_get(url: String, download: String) -> Dictionary:
+	var request := HTTPRequest.new()
+	add_child(request)
+	request.download_file = download
+	var reply := {"error": "", "code": 0, "body": PackedByteArray()}  # godot3: var reply := {"error": "", "code": 0, "body": PoolByteArray()}
+	var err: int = request.request(url, http_headers)
+	if err != OK:
+		request.queue_free()
+		reply["error"] = "cannot send the request (error %d)" % err
+		await get_tree().process_frame  # godot3: yield(get_tree(), "idle_frame")
+		return reply
+	var done = await request.request_completed  # godot3: var done = yield(request, "request_completed")
+	request.queue_free()
+	reply["code"] = done[1]
+	reply["body"] = done[3]
+	if done[0] != HTTPRequest.RESULT_SUCCESS:
+		reply["error"] = "request failed (HTTPRequest result %d)" % done[0]
+	elif done[1] != 200:
+		var text: String = done[3].get_string_from_utf8()
+		if download != "":
+			text = _read_text(download)
+		var parsed = JSON.parse_string(text)  # godot3: var parsed = JSON.parse(text).result
+		if typeof(parsed) == TYPE_DICTIONARY and parsed.has("error"):
+			reply["error"] = "HTTP %d: %s" % [done[1], parsed["error"]]
+		else:
+			reply["error"] = "HTTP %d" % done[1]
+	return reply
+
+
+func _read_text(file_path: String) -> String:
+	var f = _open_read(file_path)
+	return f.get_as_text() if f != null else ""
 
 
 # Index of the last full-state record at or before `frame` (binary search).
