@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "file_checks.h"
+#include "inspect_common.h"
 #include "reel/ingest/ingest_server.h"
 
 namespace reel::cli {
@@ -74,9 +75,7 @@ void run_ingest(const IngestArgs& args) {
   throw_if_error(o.recorder.validate(), "recorder options");
   // A local file is checked first (SQLite reports a bad path without its name or reason); a
   // namespace of another VFS is not a path.
-  const bool local_file = args.vfs.empty() ? o.recorder.store.profile == StorageProfile::kLocal
-                                           : args.vfs == "unix";
-  if (local_file) require_database_output(args.db);
+  if (is_local_file(o.recorder.store)) require_database_output(args.db);
   parse_listen(args.listen, o);
   o.token = args.token;
   o.cors_origin = args.cors_origin;

@@ -43,9 +43,14 @@ StoreOptions reading_store_options(const SessionArgs& args) {
   return options;
 }
 
+bool is_local_file(const StoreOptions& options) {
+  if (!options.vfs.empty()) return options.vfs == "unix" || options.vfs.rfind("unix-", 0) == 0;
+  // Each profile's default VFS (store.h): unix for local, mvsqlite's own for mvsqlite.
+  return options.profile == StorageProfile::kLocal;
+}
+
 bool is_local_file(const SessionArgs& args) {
-  if (!args.vfs.empty()) return args.vfs == "unix" || args.vfs.rfind("unix-", 0) == 0;
-  return args.profile != "mvsqlite";  // the mvsqlite profile's default VFS is mvsqlite's
+  return is_local_file(reading_store_options(args));
 }
 
 namespace {

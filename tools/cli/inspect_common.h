@@ -36,8 +36,10 @@ void add_session_args(CLI::App& cmd, SessionArgs& args, bool with_session = true
 
 // The read-only store options args name (profile, VFS). Throws CliError for an unknown profile.
 StoreOptions reading_store_options(const SessionArgs& args);
-// True when args name a file of the local file system (SQLite's unix VFS, the default), which
-// can be checked before SQLite opens it.
+// True when the options open a file of the local file system (SQLite's unix VFS or one of its
+// variants, the local profile's default), which can be checked before SQLite opens it; false for
+// a namespace of another VFS (mvsqlite), which is not a path.
+bool is_local_file(const StoreOptions& options);
 bool is_local_file(const SessionArgs& args);
 
 // Opens a Reel database read-only and checks its schema. A local file is checked first
